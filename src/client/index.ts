@@ -1,0 +1,42 @@
+import { describe } from '../errors.js'
+import { ioredisAdapter, isIORedis } from './ioredis.js'
+import {
+  isNodeRedisClient,
+  isNodeRedisCluster,
+  isNodeRedisSentinel,
+  nodeRedisClientAdapter,
+  nodeRedisClusterAdapter,
+  nodeRedisSentinelAdapter,
+} from './node-redis.js'
+import type { SessionClient } from './types.js'
+
+export type { SessionClient } from './types.js'
+
+export const ACCEPTED_CLIENTS =
+  'a node-redis client, cluster or sentinel (redis v4, v5, v6: createClient, createCluster, createSentinel) ' +
+  'or an ioredis/iovalkey client or cluster (new Redis(), new Redis.Cluster())'
+
+// One adapter per client object, shared by the store and by helpers such as scanKeys.
+const adapters = new WeakMap<object, SessionClient>()
+
+/** The store's view of a Redis client, recognised by its shape; anything else is a TypeError. */
+export function sessionClientFor(client: unknown, optionName = 'client'): SessionClient {
+  if (typeof client !== 'object' || client === null) throw unrecognised(client, optionName)
+  let adapter = adapters.get(client)
+  if (!adapter) {
+    adapter = adapterFor(client, optionName)
+    adapters.set(client, adapter)
+  }
+  return adapter
+}
+
+function adapterFor(client: object, optionName: string): SessionClient {
+  if (isIORedis(client)) return ioredisAdapter(client)
+  if (isNodeRedisCluster(client)) return nodeRedisClusterAdapter(client)
+  if (isNodeRedisSentinel(client)) return nodeRedisSentinelAdapter(client)
+  if (isNodeRedisClient(client)) return nodeRedisClientAdapter(client)
+  throw unrecognised(client, optionName)
+}
+
+const unrecognised = (client: unknown, optionName: string) =>
+  new TypeError(`redis-session-store: option "${optionName}" must be ${ACCEPTED_CLIENTS}; received ${describe(client)}`)

@@ -1,0 +1,56 @@
+import { getManyBySlot, groupBySlot } from './slots.js'
+import type { SessionClient } from './types.js'
+import { scanNode } from './types.js'
+
+/** What the store uses of an ioredis (or iovalkey) client, standalone, sentinel-managed or cluster. */
+export interface IORedisClient {
+  readonly isCluster: boolean
+  readonly status: string
+  readonly options?: { keyPrefix?: string | undefined }
+  get(key: string): Promise<string | null>
+  set(key: string, value: string, ...expiry: ['EX', number] | []): Promise<unknown>
+  expire(key: string, seconds: number): Promise<unknown>
+  del(...keys: string[]): Promise<unknown>
+  unlink(...keys: string[]): Promise<unknown>
+  mget(...keys: string[]): Promise<Array<string | null>>
+  scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>
+  nodes?(role: 'master'): IORedisClient[]
+}
+
+export const isIORedis = (client: object): client is IORedisClient =>
+  typeof (client as IORedisClient).isCluster === 'boolean' &&
+  typeof (client as IORedisClient).status === 'string' &&
+  typeof (client as IORedisClient).mget === 'function'
+
+export function ioredisAdapter(client: IORedisClient): SessionClient {
+  // ioredis adds its keyPrefix to every key argument but neither to SCAN MATCH nor to the keys SCAN returns.
+  const clientPrefix = client.options?.keyPrefix ?? ''
+  const unprefixed = (key: string) => (key.startsWith(clientPrefix) ? key.slice(clientPrefix.length) : key)
+  const slotOf = (key: string) => clientPrefix + key
+  const nodes = () => (client.isCluster && client.nodes ? client.nodes('master') : [client])
+
+  async function* scan(match: string, count: number): AsyncIterable<string[]> {
+    for (const node of nodes()) {
+      for await (const keys of scanNode((cursor) => node.scan(cursor, 'MATCH', clientPrefix + match, 'COUNT', count))) {
+        yield keys.map(unprefixed)
+      }
+    }
+  }
+
+  return {
+    kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
+    get: (key) => client.get(key),
+    set: (key, value, ttlSeconds) =>
+      ttlSeconds === undefined ? client.set(key, value) : client.set(key, value, 'EX', ttlSeconds),
+    expire: (key, ttlSeconds) => client.expire(key, ttlSeconds),
+    del: (key) => client.del(key),
+    getMany: (keys) =>
+      client.isCluster ? getManyBySlot(keys, (group) => client.mget(...group), slotOf) : client.mget(...keys),
+    unlinkMany: (keys) =>
+      client.isCluster
+        ? Promise.all(groupBySlot(keys, slotOf).map((group) => client.unlink(...group)))
+        : client.unlink(...keys),
+    scan,
+    isReady: () => client.status === 'ready',
+  }
+}

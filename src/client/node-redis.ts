@@ -1,0 +1,105 @@
+import { getManyBySlot, groupBySlot } from './slots.js'
+import type { SessionClient } from './types.js'
+import { scanNode } from './types.js'
+
+/** The typed commands node-redis v4, v5 and v6 share on a client, a cluster and a sentinel. */
+interface NodeRedisCommands {
+  get(key: string): Promise<unknown>
+  set(key: string, value: string, options?: { EX: number }): Promise<unknown>
+  expire(key: string, seconds: number): Promise<unknown>
+  del(keys: string | string[]): Promise<unknown>
+  unlink(keys: string | string[]): Promise<unknown>
+  mGet(keys: string[]): Promise<unknown[]>
+  isReady?: boolean
+  isOpen?: boolean
+}
+
+export interface NodeRedisClient extends NodeRedisCommands {
+  sendCommand(args: string[]): Promise<unknown>
+}
+
+export interface NodeRedisCluster extends NodeRedisCommands {
+  readonly masters: unknown[]
+  nodeClient(node: unknown): NodeRedisClient | Promise<NodeRedisClient>
+}
+
+export interface NodeRedisSentinel extends NodeRedisCommands {
+  getMasterNode(): unknown
+  sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>
+}
+
+export const isNodeRedisCluster = (client: object): client is NodeRedisCluster =>
+  Array.isArray((client as NodeRedisCluster).masters) && typeof (client as NodeRedisCluster).nodeClient === 'function'
+
+export const isNodeRedisSentinel = (client: object): client is NodeRedisSentinel =>
+  typeof (client as NodeRedisSentinel).getMasterNode === 'function' &&
+  typeof (client as NodeRedisSentinel).sendCommand === 'function'
+
+export const isNodeRedisClient = (client: object): client is NodeRedisClient =>
+  typeof (client as NodeRedisClient).sendCommand === 'function' &&
+  typeof (client as NodeRedisClient).mGet === 'function' &&
+  typeof (client as NodeRedisClient).isOpen === 'boolean'
+
+// A client configured with a Buffer type mapping answers with Buffers; the store works on text.
+const asText = (value: unknown): string | null =>
+  typeof value === 'string' ? value : value == null ? null : String(value)
+
+function commonCommands(client: NodeRedisCommands) {
+  return {
+    get: async (key: string) => asText(await client.get(key)),
+    set: (key: string, value: string, ttlSeconds?: number) =>
+      ttlSeconds === undefined ? client.set(key, value) : client.set(key, value, { EX: ttlSeconds }),
+    expire: (key: string, ttlSeconds: number) => client.expire(key, ttlSeconds),
+    del: (key: string) => client.del(key),
+    // Sessions in a cluster land in many slots; node-redis 5 refuses a command that spans two (CROSSSLOT).
+    getMany: (keys: readonly string[]) => getManyBySlot(keys, async (group) => (await client.mGet(group)).map(asText)),
+    unlinkMany: (keys: readonly string[]) => Promise.all(groupBySlot(keys).map((group) => client.unlink(group))),
+    isReady: () => client.isReady ?? client.isOpen ?? false,
+  }
+}
+
+const scanArgs = (cursor: string, match: string, count: number) => [
+  'SCAN',
+  cursor,
+  'MATCH',
+  match,
+  'COUNT',
+  String(count),
+]
+
+export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
+  return {
+    kind: 'node-redis client',
+    ...commonCommands(client),
+    scan: (match, count) =>
+      scanNode(async (cursor) => (await client.sendCommand(scanArgs(cursor, match, count))) as [string, string[]]),
+  }
+}
+
+export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClient {
+  return {
+    kind: 'node-redis sentinel',
+    ...commonCommands(client),
+    // The master has every key; a replica could lag behind it.
+    scan: (match, count) =>
+      scanNode(
+        async (cursor) => (await client.sendCommand(false, scanArgs(cursor, match, count))) as [string, string[]],
+      ),
+  }
+}
+
+export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClient {
+  return {
+    kind: 'node-redis cluster',
+    ...commonCommands(cluster),
+    scan: (match, count) => scanEveryMaster(cluster, match, count),
+  }
+}
+
+// Each master holds its own slots, so each is scanned; replicas would only repeat their master's keys.
+async function* scanEveryMaster(cluster: NodeRedisCluster, match: string, count: number): AsyncIterable<string[]> {
+  for (const master of [...cluster.masters]) {
+    const node = await cluster.nodeClient(master)
+    yield* scanNode(async (cursor) => (await node.sendCommand(scanArgs(cursor, match, count))) as [string, string[]])
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The commands the store sends, whatever the client library or topology. Each client family has
+ * one small adapter to this shape; nothing else in the package knows which client it talks to.
+ */
+export interface SessionClient {
+  /** Which client and topology this is, for messages. */
+  readonly kind: string
+  get(key: string): Promise<string | null>
+  /** SET with EX when ttlSeconds is given, a plain SET otherwise. */
+  set(key: string, value: string, ttlSeconds?: number): Promise<unknown>
+  expire(key: string, ttlSeconds: number): Promise<unknown>
+  del(key: string): Promise<unknown>
+  /** Values of one page of keys, in order; never a command that spans two cluster slots. */
+  getMany(keys: readonly string[]): Promise<Array<string | null>>
+  /** Removes one page of keys; never a command that spans two cluster slots. */
+  unlinkMany(keys: readonly string[]): Promise<unknown>
+  /** SCAN MATCH over every master, page by page; a key may appear more than once. */
+  scan(match: string, count: number): AsyncIterable<string[]>
+  /** Whether the client says it can send commands now. */
+  isReady(): boolean
+}
+
+/** One SCAN call on one node: the next cursor and a page of keys. */
+export type ScanStep = (cursor: string) => Promise<[cursor: string, keys: string[]]>
+
+/** Follows a node's SCAN cursor from 0 back to 0, yielding each non-empty page. */
+export async function* scanNode(step: ScanStep): AsyncIterable<string[]> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await step(cursor)
+    cursor = String(next)
+    if (keys.length > 0) yield keys
+  } while (cursor !== '0')
+}

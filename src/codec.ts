@@ -1,0 +1,55 @@
+import { storeError } from './errors.js'
+import type { SessionRecord } from './session.js'
+
+/**
+ * Turns sessions into stored text and back. The session id is passed as a second argument for
+ * serializers that bind it (encryption); JSON's own methods ignore it.
+ */
+export interface Serializer {
+  stringify(session: SessionRecord, sid: string): string
+  parse(text: string, sid: string): unknown
+}
+
+export const jsonSerializer: Serializer = {
+  stringify: (session) => JSON.stringify(session),
+  parse: (text) => JSON.parse(text),
+}
+
+/** The text to store for a session; a session the serializer cannot turn into text is an error. */
+export const encode =
+  (serializer: Serializer) =>
+  (session: SessionRecord, sid: string): string => {
+    let text: unknown
+    try {
+      text = serializer.stringify(session, sid)
+    } catch (cause) {
+      throw storeError('ERR_SESSION_ENCODE', 'the session could not be serialized', cause)
+    }
+    if (typeof text !== 'string') {
+      throw storeError('ERR_SESSION_ENCODE', `the serializer returned ${typeof text} instead of a string`)
+    }
+    return text
+  }
+
+/** The session stored as text; anything that is not a session object is an error, never data. */
+export const decode =
+  (serializer: Serializer) =>
+  async (text: string, sid: string): Promise<SessionRecord> => {
+    let value: unknown
+    try {
+      value = await serializer.parse(text, sid)
+    } catch (cause) {
+      throw storeError('ERR_SESSION_DECODE', 'the stored session could not be parsed', cause)
+    }
+    if (!isSessionRecord(value)) {
+      throw storeError('ERR_SESSION_DECODE', 'the stored value is not a session object with a cookie')
+    }
+    return value
+  }
+
+// express-session's createSession reads `cookie` unconditionally, so a value without one would throw later.
+const isSessionRecord = (value: unknown): value is SessionRecord =>
+  isObject(value) && isObject((value as { cookie?: unknown }).cookie)
+
+const isObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)

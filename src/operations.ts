@@ -1,0 +1,144 @@
+import { decode, encode } from './codec.js'
+import { describe, storeError } from './errors.js'
+import { keyFor, sidFrom } from './keys.js'
+import type { StoreSettings } from './options.js'
+import { scanPages } from './scan.js'
+import type { SessionRecord, SessionWithId } from './session.js'
+import { isAlive, ttlFor } from './ttl.js'
+
+/** Called with the error when a stored value cannot be decoded and the policy is to treat it as missing. */
+export type CorruptSessionListener = (error: unknown) => void
+
+/**
+ * The store's behaviour as plain async functions, composed from the helpers. The store wraps each
+ * in the callback adapter; nothing here knows about callbacks or express-session.
+ */
+export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSessionListener) {
+  const { client, prefix, scanCount } = settings
+  const keyOf = keyFor(prefix)
+  const sidOf = sidFrom(prefix)
+  const ttlOf = ttlFor(settings.ttl)
+  const toText = encode(settings.serializer)
+  const fromText = decode(settings.serializer)
+  const ignoresTouch = settings.disableTouch || settings.disableTTL
+
+  function secondsToLive(session: SessionRecord): number {
+    let seconds: number
+    try {
+      seconds = ttlOf(session)
+    } catch (cause) {
+      throw storeError('ERR_SESSION_TTL', 'the ttl function threw', cause)
+    }
+    if (typeof settings.ttl === 'function' && !Number.isFinite(seconds)) {
+      throw storeError('ERR_SESSION_TTL', `the ttl function returned ${describe(seconds)} instead of seconds`)
+    }
+    return seconds
+  }
+
+  // Under 'miss' a corrupt value reads as absent (and stays, in case another version of the app can read it);
+  // under 'fail' it is deleted so that the user's next request starts afresh instead of failing again.
+  async function readSession(text: string, sid: string, deleteIfCorrupt: boolean): Promise<SessionRecord | null> {
+    try {
+      return await fromText(text, sid)
+    } catch (error) {
+      if (settings.onCorruptSession === 'miss') {
+        onCorrupt(error)
+        return null
+      }
+      if (deleteIfCorrupt) await client.del(keyOf(sid))
+      throw error
+    }
+  }
+
+  async function get(sid: string): Promise<SessionRecord | null> {
+    requireSid(sid)
+    const text = await client.get(keyOf(sid))
+    return text ? readSession(text, sid, true) : null
+  }
+
+  async function set(sid: string, session: SessionRecord): Promise<void> {
+    requireSid(sid)
+    requireSession(session)
+    const seconds = secondsToLive(session)
+    if (!isAlive(seconds)) {
+      await client.del(keyOf(sid))
+      return
+    }
+    await client.set(keyOf(sid), toText(session, sid), settings.disableTTL ? undefined : seconds)
+  }
+
+  async function touch(sid: string, session: SessionRecord): Promise<void> {
+    requireSid(sid)
+    requireSession(session)
+    if (ignoresTouch) return
+    const seconds = secondsToLive(session)
+    // EXPIRE never creates a key, and a non-positive expiry deletes it, as set() would.
+    await client.expire(keyOf(sid), isAlive(seconds) ? seconds : 0)
+  }
+
+  async function destroy(sid: string): Promise<void> {
+    requireSid(sid)
+    await client.del(keyOf(sid))
+  }
+
+  const keyPages = () => scanPages(client, prefix, scanCount)
+
+  async function* sessions(): AsyncIterable<SessionWithId> {
+    for await (const keys of keyPages()) {
+      const texts = await client.getMany(keys)
+      for (const [i, key] of keys.entries()) {
+        const text = texts[i]
+        // A key that expired or was deleted between SCAN and the read is simply gone.
+        if (!text) continue
+        const sid = sidOf(key)
+        const session = await readSession(text, sid, false)
+        if (session) yield { ...session, id: sid }
+      }
+    }
+  }
+
+  async function all(): Promise<SessionWithId[]> {
+    const found: SessionWithId[] = []
+    for await (const session of sessions()) found.push(session)
+    return found
+  }
+
+  async function ids(): Promise<string[]> {
+    const found: string[] = []
+    for await (const keys of keyPages()) for (const key of keys) found.push(sidOf(key))
+    return found
+  }
+
+  async function length(): Promise<number> {
+    let count = 0
+    for await (const keys of keyPages()) count += keys.length
+    return count
+  }
+
+  async function clear(): Promise<void> {
+    if (prefix === '' && !settings.allowClearWithEmptyPrefix) {
+      throw storeError(
+        'ERR_UNSAFE_CLEAR',
+        'clear() with an empty prefix would delete every key in the database; pass allowClearWithEmptyPrefix: true to allow it',
+      )
+    }
+    // Page by page, so that no single command makes Redis stall for every other client.
+    for await (const keys of keyPages()) await client.unlinkMany(keys)
+  }
+
+  return { get, set, touch, destroy, clear, length, ids, all, sessions }
+}
+
+export type SessionOperations = ReturnType<typeof sessionOperations>
+
+function requireSid(sid: unknown): asserts sid is string {
+  if (typeof sid !== 'string' || sid === '') {
+    throw new TypeError(`redis-session-store: the session id must be a non-empty string; received ${describe(sid)}`)
+  }
+}
+
+function requireSession(session: unknown): asserts session is SessionRecord {
+  if (typeof session !== 'object' || session === null) {
+    throw new TypeError(`redis-session-store: the session must be an object; received ${describe(session)}`)
+  }
+}

@@ -1,0 +1,105 @@
+import { type SessionClient, sessionClientFor } from './client/index.js'
+import { jsonSerializer, type Serializer } from './codec.js'
+import { optionError } from './errors.js'
+import { DEFAULT_SCAN_COUNT } from './scan.js'
+import type { TtlOption } from './ttl.js'
+
+export const DEFAULT_PREFIX = 'sess:'
+export const DEFAULT_TTL = 86_400
+
+/** What to do with a stored value the serializer cannot turn back into a session. */
+export type CorruptSessionPolicy = 'miss' | 'fail'
+
+export interface RedisStoreOptions {
+  /** A connected node-redis or ioredis client, cluster or sentinel. */
+  client: unknown
+  /** Text before every session id in its Redis key. Default `'sess:'`. */
+  prefix?: string
+  /** Seconds a session lives when its cookie has no expiry, or a function of the session. Default 86400. */
+  ttl?: TtlOption
+  /** touch() does nothing: sessions expire a fixed time after their last save. */
+  disableTouch?: boolean
+  /** Keys get no expiry; touch() does nothing. */
+  disableTTL?: boolean
+  /** How sessions become stored text and back. Default JSON. */
+  serializer?: Serializer
+  /** COUNT hint for SCAN in ids, all, length and clear. Default 100. */
+  scanCount?: number
+  /**
+   * A stored value that cannot be decoded: `'miss'` (default) answers as if there were no session,
+   * so the user gets a fresh one; `'fail'` deletes the value and reports an error for this request.
+   */
+  onCorruptSession?: CorruptSessionPolicy
+  /** With an empty prefix, clear() would empty the whole database; it refuses unless this is true. */
+  allowClearWithEmptyPrefix?: boolean
+}
+
+export interface StoreSettings {
+  client: SessionClient
+  prefix: string
+  ttl: TtlOption
+  disableTouch: boolean
+  disableTTL: boolean
+  serializer: Serializer
+  scanCount: number
+  onCorruptSession: CorruptSessionPolicy
+  allowClearWithEmptyPrefix: boolean
+}
+
+/** Checks every option once, at creation, and fills in the defaults. */
+export function resolveOptions(options: RedisStoreOptions): StoreSettings {
+  if (typeof options !== 'object' || options === null) throw optionError('options', 'an object', options)
+  return {
+    client: sessionClientFor(options.client),
+    prefix: stringOption('prefix', options.prefix, DEFAULT_PREFIX),
+    ttl: ttlOption(options.ttl),
+    disableTouch: booleanOption('disableTouch', options.disableTouch),
+    disableTTL: booleanOption('disableTTL', options.disableTTL),
+    serializer: serializerOption(options.serializer),
+    scanCount: positiveIntegerOption('scanCount', options.scanCount, DEFAULT_SCAN_COUNT),
+    onCorruptSession: oneOf('onCorruptSession', options.onCorruptSession, ['miss', 'fail'] as const),
+    allowClearWithEmptyPrefix: booleanOption('allowClearWithEmptyPrefix', options.allowClearWithEmptyPrefix),
+  }
+}
+
+function stringOption(name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string') throw optionError(name, 'a string', value)
+  return value
+}
+
+function booleanOption(name: string, value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw optionError(name, 'a boolean', value)
+  return value
+}
+
+function positiveIntegerOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || (value as number) <= 0) throw optionError(name, 'a positive integer', value)
+  return value as number
+}
+
+function ttlOption(value: unknown): TtlOption {
+  if (value === undefined) return DEFAULT_TTL
+  if (typeof value === 'function') return value as TtlOption
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw optionError('ttl', 'a positive number of seconds or a function of the session', value)
+  }
+  return value
+}
+
+function serializerOption(value: unknown): Serializer {
+  if (value === undefined) return jsonSerializer
+  const candidate = value as Partial<Serializer> | null
+  if (typeof candidate?.stringify !== 'function' || typeof candidate.parse !== 'function') {
+    throw optionError('serializer', 'an object with stringify(session) and parse(text) methods', value)
+  }
+  return candidate as Serializer
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly [T, ...T[]]): T {
+  if (value === undefined) return allowed[0]
+  if (!allowed.includes(value as T)) throw optionError(name, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value)
+  return value as T
+}

@@ -1,0 +1,22 @@
+import type { RedisStoreOptions } from './options.js'
+import { attachStoreMethods, type RedisSessionStore } from './store.js'
+import { defaultStoreBase, type StoreBase } from './store-base.js'
+
+export interface RedisStoreClass {
+  new (options: RedisStoreOptions): RedisSessionStore
+}
+
+/**
+ * A class with connect-redis v8+'s constructor, `new RedisStore({ client, ...options })`, built on the
+ * given Store base: moving from connect-redis is an import change. New code can call createRedisStore.
+ */
+export function redisStoreClassOn(Base: StoreBase): RedisStoreClass {
+  return class RedisStore extends Base {
+    constructor(options: RedisStoreOptions) {
+      super()
+      attachStoreMethods(this, options)
+    }
+  } as unknown as RedisStoreClass
+}
+
+export const RedisStore: RedisStoreClass = redisStoreClassOn(defaultStoreBase())

@@ -1,0 +1,47 @@
+import type { EventEmitter } from 'node:events'
+import { type CallbackOrPromise, callbackOrPromise } from './callback.js'
+import { sessionOperations } from './operations.js'
+import { type RedisStoreOptions, resolveOptions } from './options.js'
+import type { SessionRecord, SessionWithId } from './session.js'
+import { defaultStoreBase, type StoreBase } from './store-base.js'
+
+/** The store: express-session's Store contract, each method with a callback or as a Promise. */
+export interface RedisSessionStore extends EventEmitter {
+  get: CallbackOrPromise<[sid: string], SessionRecord | null>
+  set: CallbackOrPromise<[sid: string, session: SessionRecord], void>
+  touch: CallbackOrPromise<[sid: string, session: SessionRecord], void>
+  destroy: CallbackOrPromise<[sid: string], void>
+  clear: CallbackOrPromise<[], void>
+  length: CallbackOrPromise<[], number>
+  ids: CallbackOrPromise<[], string[]>
+  all: CallbackOrPromise<[], SessionWithId[]>
+  /** Every session under the prefix, read page by page as SCAN returns them. */
+  sessions(): AsyncIterable<SessionWithId>
+}
+
+/** Builds a session store on a Redis client. Options are checked here, once. */
+export function createRedisStore(options: RedisStoreOptions): RedisSessionStore {
+  return attachStoreMethods(new (defaultStoreBase())(), options)
+}
+
+/** Gives an instance of a Store base class the store's methods, as own (and so replaceable) properties. */
+export function attachStoreMethods<Base extends EventEmitter>(
+  store: Base,
+  options: RedisStoreOptions,
+): Base & RedisSessionStore {
+  const operations = sessionOperations(resolveOptions(options), (error) => store.emit('corruptSession', error))
+  const methods: Omit<RedisSessionStore, keyof EventEmitter> = {
+    get: callbackOrPromise(operations.get),
+    set: callbackOrPromise(operations.set),
+    touch: callbackOrPromise(operations.touch),
+    destroy: callbackOrPromise(operations.destroy),
+    clear: callbackOrPromise(operations.clear),
+    length: callbackOrPromise(operations.length),
+    ids: callbackOrPromise(operations.ids),
+    all: callbackOrPromise(operations.all),
+    sessions: operations.sessions,
+  }
+  return Object.assign(store, methods) as Base & RedisSessionStore
+}
+
+export type { StoreBase }

@@ -1,0 +1,20 @@
+import type { SessionRecord } from './session.js'
+
+export type TtlOption = number | ((session: SessionRecord) => number)
+
+/**
+ * Seconds a session should live: the ttl function's answer when ttl is a function, else what is
+ * left of `cookie.expires`, else the ttl number. Fractions round up; a result that is not a positive
+ * number (an expired cookie, an invalid date) means the session must not be kept.
+ */
+export const ttlFor =
+  (ttl: TtlOption) =>
+  (session: SessionRecord, now: number = Date.now()): number => {
+    if (typeof ttl === 'function') return Math.ceil(ttl(session))
+    const expires = session.cookie?.expires
+    if (expires != null) return Math.ceil((new Date(expires).getTime() - now) / 1000)
+    return ttl
+  }
+
+/** Whether a result of `ttlFor` says the session is still alive (NaN and non-positive are not). */
+export const isAlive = (seconds: number): boolean => seconds > 0
