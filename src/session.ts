@@ -3,13 +3,14 @@ export interface SessionCookieData {
   expires?: Date | string | null | undefined
   maxAge?: number | null | undefined
   originalMaxAge?: number | null | undefined
-  [field: string]: unknown
 }
 
-/** A session as express-session (or any other framework) hands it to the store. */
+/**
+ * A session as express-session (or any other framework) hands it to the store. Only the cookie is
+ * the store's business; no index signature, so that express-session's SessionData fits as it is.
+ */
 export interface SessionRecord {
   cookie: SessionCookieData
-  [field: string]: unknown
 }
 
 /** A session returned by `all()` and `sessions()`: the stored data and its id. */

@@ -17,6 +17,10 @@ export interface RedisSessionStore extends EventEmitter {
   all: CallbackOrPromise<[], SessionWithId[]>
   /** Every session under the prefix, read page by page as SCAN returns them. */
   sessions(): AsyncIterable<SessionWithId>
+  // Inherited from express-session's Store, which calls get/destroy to implement them.
+  regenerate(req: unknown, callback: (error?: unknown) => void): void
+  load(sid: string, callback: (error: unknown, session?: unknown) => void): void
+  createSession<Session>(req: unknown, session: SessionRecord): Session
 }
 
 /** Builds a session store on a Redis client. Options are checked here, once. */
@@ -30,7 +34,7 @@ export function attachStoreMethods<Base extends EventEmitter>(
   options: RedisStoreOptions,
 ): Base & RedisSessionStore {
   const operations = sessionOperations(resolveOptions(options), (error) => store.emit('corruptSession', error))
-  const methods: Omit<RedisSessionStore, keyof EventEmitter> = {
+  const methods: Omit<RedisSessionStore, keyof EventEmitter | 'regenerate' | 'load' | 'createSession'> = {
     get: callbackOrPromise(operations.get),
     set: callbackOrPromise(operations.set),
     touch: callbackOrPromise(operations.touch),

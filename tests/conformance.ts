@@ -10,15 +10,18 @@ export interface ConformanceTarget {
   inspector(): Promise<Inspector>
 }
 
+/** Sessions in tests carry fields of their own beside the cookie. */
+export type TestSession = SessionRecord & Record<string, unknown>
+
 let prefixCounter = 0
 /** A prefix no other test uses, so that tests never see each other's keys. */
 export const uniquePrefix = (label = 't') => `${label}${process.pid}-${++prefixCounter}:`
 
 export const sessionFor = (
   fields: Record<string, unknown> = {},
-  cookie: SessionRecord['cookie'] = {},
-): SessionRecord => ({
-  cookie: { originalMaxAge: null, httpOnly: true, path: '/', ...cookie },
+  cookie: Record<string, unknown> = {},
+): TestSession => ({
+  cookie: { originalMaxAge: null, httpOnly: true, path: '/', ...cookie } as SessionRecord['cookie'],
   ...fields,
 })
 
@@ -74,7 +77,7 @@ export function conformance(name: string, target: ConformanceTarget) {
   })
 
   test('prefers the ttl function over cookie.expires', async () => {
-    const { prefix, store } = storeWith({ ttl: (session) => (session.admin ? 30 : 600) })
+    const { prefix, store } = storeWith({ ttl: (session) => ((session as TestSession).admin ? 30 : 600) })
     await store.set('admin', sessionFor({ admin: true }, { expires: new Date(Date.now() + 86_400_000) }))
     await store.set('user', sessionFor())
     assert.is(await redis.ttl(`${prefix}admin`), 30)
@@ -178,7 +181,7 @@ export function conformance(name: string, target: ConformanceTarget) {
     assert.equal((await store.ids()).sort(), [...sids].sort())
     const all = await store.all()
     assert.is(all.length, 1000)
-    assert.ok(all.every((session) => session.id === `s${session.i}`))
+    assert.ok(all.every((session) => session.id === `s${(session as unknown as TestSession).i}`))
     await store.clear()
     assert.is(await store.length(), 0)
     assert.ok((await redis.keys()).every((key) => !key.startsWith(prefix)))
@@ -241,7 +244,7 @@ export function conformance(name: string, target: ConformanceTarget) {
 
   test('a session that cannot be encoded is an error and writes nothing', async () => {
     const { prefix, store } = storeWith()
-    const circular: Record<string, unknown> = sessionFor()
+    const circular = sessionFor()
     circular.self = circular
     for (const session of [circular, sessionFor({ big: 10n })]) {
       const error = await store.set('x', session as SessionRecord).catch((e: unknown) => e)

@@ -7,5 +7,5 @@ import type { RedisStoreClass } from '../dist/index.cjs'
  * connect-redis's original entry: `const RedisStore = require('redis-session-store/connect')(session)`.
  * The class extends the Store of the express-session module passed in.
  */
-declare function connectRedisStore(session: { Store: new () => EventEmitter }): RedisStoreClass
+declare function connectRedisStore(session: { Store: abstract new () => EventEmitter }): RedisStoreClass
 export = connectRedisStore
