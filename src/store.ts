@@ -19,7 +19,7 @@ export interface RedisSessionStore extends EventEmitter {
   sessions(): AsyncIterable<SessionWithId>
   // Inherited from express-session's Store, which calls get/destroy to implement them.
   regenerate(req: unknown, callback: (error?: unknown) => void): void
-  load(sid: string, callback: (error: unknown, session?: unknown) => void): void
+  load<Session>(sid: string, callback: (error: unknown, session?: Session) => void): void
   createSession<Session>(req: unknown, session: SessionRecord): Session
 }
 
