@@ -35,6 +35,7 @@ export function tenantSessions(client: Commands, tenant: string) {
 const client = createClient()
 await client.connect()
 const sessions = tenantSessions(client, 'acme')
-await sessions.save('sid-1', { cookie: { expires: new Date(Date.now() + 60_000) }, user: 'ada' })
+const session: SessionRecord & { user: string } = { cookie: { expires: new Date(Date.now() + 60_000) }, user: 'ada' }
+await sessions.save('sid-1', session)
 console.log(await sessions.load('sid-1'), await sessions.count())
 await client.quit()
