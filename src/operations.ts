@@ -1,6 +1,7 @@
 import { decode, encode } from './codec.js'
 import { describe, storeError } from './errors.js'
 import { keyFor, sidFrom } from './keys.js'
+import { touchMemory } from './lazy-touch.js'
 import type { StoreSettings } from './options.js'
 import { scanPages } from './scan.js'
 import type { SessionRecord, SessionWithId } from './session.js'
@@ -21,6 +22,7 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   const toText = encode(settings.serializer)
   const fromText = decode(settings.serializer)
   const ignoresTouch = settings.disableTouch || settings.disableTTL
+  const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
 
   function secondsToLive(session: SessionRecord): number {
     let seconds: number
@@ -53,7 +55,9 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   async function get(sid: string): Promise<SessionRecord | null> {
     requireSid(sid)
     const text = await client.get(keyOf(sid))
-    return text ? readSession(text, sid, true) : null
+    const session = text ? await readSession(text, sid, true) : null
+    lazyTouch.read(sid, session ? text : null)
+    return session
   }
 
   async function set(sid: string, session: SessionRecord): Promise<void> {
@@ -61,10 +65,14 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     requireSession(session)
     const seconds = secondsToLive(session)
     if (!isAlive(seconds)) {
+      lazyTouch.forget(sid)
       await client.del(keyOf(sid))
       return
     }
-    await client.set(keyOf(sid), toText(session, sid), settings.disableTTL ? undefined : seconds)
+    const text = toText(session, sid)
+    const since = lazyTouch.now()
+    await client.set(keyOf(sid), text, settings.disableTTL ? undefined : lazyTouch.padded(seconds))
+    lazyTouch.wrote(sid, text, seconds, since)
   }
 
   async function touch(sid: string, session: SessionRecord): Promise<void> {
@@ -72,12 +80,21 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     requireSession(session)
     if (ignoresTouch) return
     const seconds = secondsToLive(session)
-    // EXPIRE never creates a key, and a non-positive expiry deletes it, as set() would.
-    await client.expire(keyOf(sid), isAlive(seconds) ? seconds : 0)
+    if (!isAlive(seconds)) {
+      lazyTouch.forget(sid)
+      // EXPIRE never creates a key, and a non-positive expiry deletes it, as set() would.
+      await client.expire(keyOf(sid), 0)
+      return
+    }
+    if (lazyTouch.canSkipTouch(sid, seconds)) return
+    const since = lazyTouch.now()
+    await client.expire(keyOf(sid), lazyTouch.padded(seconds))
+    lazyTouch.wrote(sid, undefined, seconds, since)
   }
 
   async function destroy(sid: string): Promise<void> {
     requireSid(sid)
+    lazyTouch.forget(sid)
     await client.del(keyOf(sid))
   }
 

@@ -32,6 +32,11 @@ export interface RedisStoreOptions {
   onCorruptSession?: CorruptSessionPolicy
   /** With an empty prefix, clear() would empty the whole database; it refuses unless this is true. */
   allowClearWithEmptyPrefix?: boolean
+  /**
+   * Seconds: touch() sends no EXPIRE while the key already lives at least as long as the cookie, and
+   * keys are given this many seconds beyond the cookie's expiry. Default 0 (every touch sends EXPIRE).
+   */
+  touchAfter?: number
 }
 
 export interface StoreSettings {
@@ -44,6 +49,7 @@ export interface StoreSettings {
   scanCount: number
   onCorruptSession: CorruptSessionPolicy
   allowClearWithEmptyPrefix: boolean
+  touchAfter: number
 }
 
 /** Checks every option once, at creation, and fills in the defaults. */
@@ -59,6 +65,7 @@ export function resolveOptions(options: RedisStoreOptions): StoreSettings {
     scanCount: positiveIntegerOption('scanCount', options.scanCount, DEFAULT_SCAN_COUNT),
     onCorruptSession: oneOf('onCorruptSession', options.onCorruptSession, ['miss', 'fail'] as const),
     allowClearWithEmptyPrefix: booleanOption('allowClearWithEmptyPrefix', options.allowClearWithEmptyPrefix),
+    touchAfter: touchAfterOption(options.touchAfter),
   }
 }
 
@@ -102,4 +109,12 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   if (value === undefined) return allowed[0]
   if (!allowed.includes(value as T)) throw optionError(name, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value)
   return value as T
+}
+
+function touchAfterOption(value: unknown): number {
+  if (value === undefined) return 0
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw optionError('touchAfter', 'a whole number of seconds, 0 or more', value)
+  }
+  return value as number
 }

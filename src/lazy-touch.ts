@@ -1,0 +1,94 @@
+import { performance } from 'node:perf_hooks'
+
+/** How many sessions a process remembers expiries for; forgetting one only costs one EXPIRE. */
+export const TOUCH_MEMORY_SIZE = 10_000
+
+/**
+ * What one process knows about when its sessions' keys expire in Redis, so that touch() can skip
+ * an EXPIRE that would barely move the expiry. Every answer errs on the side of sending it.
+ */
+export interface TouchMemory {
+  /** The moment a write is sent, for `wrote` (the memory's clock). */
+  now(): number
+  /** Seconds to give a key when writing or touching it: the session's own, plus the touchAfter margin. */
+  padded(seconds: number): number
+  /** set() or touch() just gave the key of `sid`, holding `text`, `seconds` (unpadded) to live, starting at `since`. */
+  wrote(sid: string, text: string | undefined, seconds: number, since: number): void
+  /** get() just read `text` (or nothing usable, null) for `sid`. */
+  read(sid: string, text: string | null): void
+  /** Whether the key's expiry is already at or beyond where a touch for `seconds` would need it. */
+  canSkipTouch(sid: string, seconds: number): boolean
+  forget(sid: string): void
+}
+
+/** The clock the memory counts in: monotonic, like Redis's relative expiries, so wall-clock jumps don't matter. */
+export const monotonicNow = (): number => performance.now()
+
+interface Known {
+  /** No earlier than this (monotonic ms) does the key expire, as far as this process can tell. */
+  expiresNoEarlierThan: number
+  /** The stored text the knowledge is about; another writer's different text voids it. */
+  text: string
+}
+
+/**
+ * With `touchAfter` N > 0, every write gives the key N seconds beyond the session's own expiry, and
+ * touch() is skipped while the key's known expiry is still at or beyond the session's expiry. So a
+ * key outlives its cookie by at most N seconds and never dies before it.
+ *
+ * The knowledge is only what this process itself wrote or touched: a stored cookie cannot tell it,
+ * since express-session renews `cookie.expires` before every touch. Other instances sharing the
+ * Redis learn the same way, so each sends at most one EXPIRE per session every N seconds.
+ */
+export function touchMemory(touchAfter: number, size = TOUCH_MEMORY_SIZE): TouchMemory {
+  if (touchAfter <= 0) return forgetful
+  const margin = touchAfter
+  // A Map iterates in insertion order; re-inserting on use makes its first entry the least recently used.
+  const known = new Map<string, Known>()
+
+  function remember(sid: string, entry: Known): void {
+    known.delete(sid)
+    known.set(sid, entry)
+    if (known.size > size) {
+      const oldest = known.keys().next().value
+      if (oldest !== undefined) known.delete(oldest)
+    }
+  }
+
+  return {
+    now: monotonicNow,
+    padded: (seconds) => seconds + margin,
+    wrote(sid, text, seconds, since) {
+      const current = text ?? known.get(sid)?.text
+      // A touch of a session this process never read or wrote: nothing to tie the knowledge to.
+      if (current === undefined) return
+      remember(sid, { expiresNoEarlierThan: since + (seconds + margin) * 1000, text: current })
+    },
+    read(sid, text) {
+      if (text === null) {
+        known.delete(sid)
+        return
+      }
+      const previous = known.get(sid)
+      // Same text as this process last wrote or saw: any write since then by another instance was a touch,
+      // which only moves the expiry later. Different text: what this process knew no longer applies.
+      const ours = previous?.text === text ? previous.expiresNoEarlierThan : Number.NEGATIVE_INFINITY
+      // Kept even when nothing is known yet, so that the touch which follows can record what it sets.
+      remember(sid, { expiresNoEarlierThan: ours, text })
+    },
+    canSkipTouch(sid, seconds) {
+      const entry = known.get(sid)
+      return entry !== undefined && entry.expiresNoEarlierThan >= monotonicNow() + seconds * 1000
+    },
+    forget: (sid) => void known.delete(sid),
+  }
+}
+
+const forgetful: TouchMemory = {
+  now: () => 0,
+  padded: (seconds) => seconds,
+  wrote: () => {},
+  read: () => {},
+  canSkipTouch: () => false,
+  forget: () => {},
+}
