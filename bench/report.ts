@@ -1,0 +1,52 @@
+import type { BulkResult } from './bulk.js'
+import type { ExpressResult } from './express.js'
+import type { OperationsResult } from './operations.js'
+
+export interface Results {
+  date: string
+  quick: boolean
+  machine: Record<string, unknown>
+  operations: OperationsResult[]
+  express: ExpressResult[]
+  bulk: BulkResult[]
+  cluster: { skipped: string } | BulkResult[]
+}
+
+const cell = (value: number | undefined, suffix = '') =>
+  value === undefined || Number.isNaN(value) ? '–' : `${value.toLocaleString('en-US')}${suffix}`
+
+/** The README's tables, from results.json. */
+export function markdownTables(results: Results): string {
+  const lines: string[] = []
+  lines.push('| operation | concurrency | redis-session-store | connect-redis | raw node-redis | vs connect-redis | vs raw |')
+  lines.push('|---|---:|---:|---:|---:|---:|---:|')
+  for (const r of results.operations) {
+    const ops = r.opsPerSecond
+    lines.push(
+      `| ${r.operation} | ${r.concurrency} | ${cell(ops['redis-session-store'], '/s')} | ${cell(ops['connect-redis'], '/s')} | ${cell(ops['raw node-redis'], '/s')} | ${cell(r.ratioVsConnectRedis, 'x')} | ${cell(r.ratioVsRaw, 'x')} |`,
+    )
+  }
+  lines.push('')
+  lines.push('| Express case | store | req/s | p99 | Redis commands / request | vs connect-redis | vs MemoryStore |')
+  lines.push('|---|---|---:|---:|---:|---:|---:|')
+  for (const r of results.express) {
+    for (const [name, sample] of Object.entries(r.contenders)) {
+      lines.push(
+        `| ${r.case} | ${name} | ${cell(sample.requestsPerSecond)} | ${cell(sample.p99Ms, ' ms')} | ${cell(sample.commandsPerRequest)} | ${cell(r.ratioVsConnectRedis[name], 'x')} | ${cell(r.ratioVsMemoryStore[name], 'x')} |`,
+      )
+    }
+  }
+  lines.push('')
+  lines.push('| bulk operation | sessions | store | time | peak memory | worst concurrent GET | time vs connect-redis | memory vs connect-redis |')
+  lines.push('|---|---:|---|---:|---:|---:|---:|---:|')
+  for (const r of results.bulk) {
+    for (const [name, sample] of Object.entries(r.contenders)) {
+      const ours = name === 'redis-session-store'
+      lines.push(
+        `| ${r.operation} | ${cell(r.sessions)} | ${name} | ${cell(sample.ms, ' ms')} | +${cell(sample.peakMiB, ' MiB')} | ${cell(sample.worstGetMs, ' ms')} | ${ours ? cell(r.timeVsConnectRedis, 'x') : ''} | ${ours ? cell(r.memoryVsConnectRedis, 'x') : ''} |`,
+      )
+    }
+  }
+  if ('skipped' in results.cluster) lines.push('', `Cluster scenario skipped: ${results.cluster.skipped}`)
+  return `${lines.join('\n')}\n`
+}
