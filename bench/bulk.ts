@@ -3,7 +3,7 @@ import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type Address, connect, type NodeRedis } from './clients.js'
 import { measure } from './memory.js'
 import { sampleSession } from './operations.js'
-import type { Probe } from './probe-process.js'
+import { type Probe, startProbe } from './probe-process.js'
 import { alternate, type Contender, medianOf, ratio, round } from './rounds.js'
 import { settings } from './settings.js'
 
@@ -34,7 +34,7 @@ interface BulkStore {
 }
 
 /** all, ids, length and clear at each size; sessions() (this store only); clear with a probe client's worst GET. */
-export async function benchBulk(server: Address, probe: Probe): Promise<BulkResult[]> {
+export async function benchBulk(server: Address): Promise<BulkResult[]> {
   const setup = await connect(server)
   const ours = createRedisStore({ client: await connect(server), prefix: PREFIX })
   const connectRedis = new ConnectRedisStore({ client: await connect(server), prefix: PREFIX })
@@ -51,9 +51,15 @@ export async function benchBulk(server: Address, probe: Probe): Promise<BulkResu
     }
     results.push(await iterate(ours, size))
   }
-  for (const size of settings.bulk.clearSizes) {
-    await setup.flushAll()
-    results.push(await compare('clear', size, stores.map((store) => clearRound(store, setup, size, probe))))
+  // The probe's GET loop would disturb every other measurement, so it runs only around clear().
+  const probe = await startProbe(server)
+  try {
+    for (const size of settings.bulk.clearSizes) {
+      await setup.flushAll()
+      results.push(await compare('clear', size, stores.map((store) => clearRound(store, setup, size, probe))))
+    }
+  } finally {
+    await probe.stop()
   }
   await setup.flushAll()
   return results

@@ -6,7 +6,6 @@ import { connect, disconnectAll } from './clients.js'
 import { benchExpress } from './express.js'
 import { machine } from './machine.js'
 import { benchOperations } from './operations.js'
-import { startProbe } from './probe-process.js'
 import { markdownTables, type Results } from './report.js'
 import { quick } from './settings.js'
 
@@ -18,7 +17,6 @@ const CLUSTER_SKIPPED =
   'no cluster helper on this branch (the topologies branch provides it); rerun after merging to measure the bulk methods on a 3-master cluster'
 
 const server = await startRedis()
-const probe = await startProbe(server)
 try {
   const observer = await connect(server)
   const results: Results = {
@@ -27,7 +25,7 @@ try {
     machine: await machine(observer),
     operations: wanted('operations') ? await benchOperations(server) : [],
     express: wanted('express') ? await benchExpress(server) : [],
-    bulk: wanted('bulk') ? await benchBulk(server, probe) : [],
+    bulk: wanted('bulk') ? await benchBulk(server) : [],
     cluster: { skipped: CLUSTER_SKIPPED },
   }
   console.log(`[bench] cluster: skipped, ${CLUSTER_SKIPPED}`)
@@ -43,7 +41,6 @@ try {
     console.log(`[bench] wrote bench/${name('results.json')}, ${name('results.md')} and ${name('chart.svg')}`)
   }
 } finally {
-  await probe.stop()
   await disconnectAll()
   await server.stop()
 }

@@ -67,10 +67,17 @@ const scanArgs = (cursor: string, match: string, count: number) => [
   String(count),
 ]
 
+// One server holds every key: a page is one MGET or one UNLINK, with no per-key slot arithmetic.
+const singleServerCommands = (client: NodeRedisCommands) => ({
+  getMany: async (keys: readonly string[]) => (await client.mGet([...keys])).map(asText),
+  unlinkMany: (keys: readonly string[]) => client.unlink([...keys]),
+})
+
 export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
   return {
     kind: 'node-redis client',
     ...commonCommands(client),
+    ...singleServerCommands(client),
     scan: (match, count) =>
       scanNode(async (cursor) => (await client.sendCommand(scanArgs(cursor, match, count))) as [string, string[]]),
   }
@@ -80,6 +87,7 @@ export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClie
   return {
     kind: 'node-redis sentinel',
     ...commonCommands(client),
+    ...singleServerCommands(client),
     // The master has every key; a replica could lag behind it.
     scan: (match, count) =>
       scanNode(
