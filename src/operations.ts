@@ -3,6 +3,8 @@ import { describe, storeError } from './errors.js'
 import { keyFor, sidFrom } from './keys.js'
 import { touchMemory } from './lazy-touch.js'
 import type { StoreSettings } from './options.js'
+import { readAhead } from './read-ahead.js'
+import { pageRemover } from './remove-page.js'
 import { scanPages } from './scan.js'
 import type { SessionRecord, SessionWithId } from './session.js'
 import { isAlive, ttlFor } from './ttl.js'
@@ -99,24 +101,32 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   }
 
   const keyPages = () => scanPages(client, prefix, scanCount)
+  const removePage = pageRemover(client)
 
-  async function* sessions(): AsyncIterable<SessionWithId> {
-    for await (const keys of keyPages()) {
-      const texts = await client.getMany(keys)
-      for (const [i, key] of keys.entries()) {
+  // A key that expired or was deleted between SCAN and the read is simply gone.
+  async function readPage(keys: readonly string[]): Promise<SessionWithId[]> {
+    const texts = await client.getMany(keys)
+    const decoded = await Promise.all(
+      keys.map(async (key, i) => {
         const text = texts[i]
-        // A key that expired or was deleted between SCAN and the read is simply gone.
-        if (!text) continue
+        if (!text) return null
         const sid = sidOf(key)
         const session = await readSession(text, sid, false)
-        if (session) yield { ...session, id: sid }
-      }
-    }
+        return session ? { ...session, id: sid } : null
+      }),
+    )
+    return decoded.filter((session) => session !== null)
+  }
+
+  const sessionPages = () => readAhead(keyPages(), readPage)
+
+  async function* sessions(): AsyncIterable<SessionWithId> {
+    for await (const page of sessionPages()) yield* page
   }
 
   async function all(): Promise<SessionWithId[]> {
     const found: SessionWithId[] = []
-    for await (const session of sessions()) found.push(session)
+    for await (const page of sessionPages()) for (const session of page) found.push(session)
     return found
   }
 
@@ -139,8 +149,9 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
         'clear() with an empty prefix would delete every key in the database; pass allowClearWithEmptyPrefix: true to allow it',
       )
     }
-    // Page by page, so that no single command makes Redis stall for every other client.
-    for await (const keys of keyPages()) await client.unlinkMany(keys)
+    // Page by page, so that no single command makes Redis stall for every other client; a page is
+    // removed while the next is scanned.
+    for await (const removed of readAhead(keyPages(), removePage)) void removed
   }
 
   return { get, set, touch, destroy, clear, length, ids, all, sessions }
