@@ -12,6 +12,7 @@ const PREFIX = 'bulk:'
 export interface BulkSample {
   ms: number
   peakMiB: number
+  peakLiveMiB: number
   /** clear only: the slowest GET the probe client saw while clear ran. */
   worstGetMs?: number
 }
@@ -24,6 +25,7 @@ export interface BulkResult {
   /** This store's median time and peak memory divided by connect-redis's (lower is better). */
   timeVsConnectRedis: number
   memoryVsConnectRedis: number
+  liveMemoryVsConnectRedis: number
 }
 
 type BulkOperation = 'all' | 'ids' | 'length' | 'clear'
@@ -47,7 +49,13 @@ export async function benchBulk(server: Address): Promise<BulkResult[]> {
     await setup.flushAll()
     await populate(setup, size)
     for (const operation of ['all', 'ids', 'length'] as const) {
-      results.push(await compare(operation, size, stores.map((store) => readRound(store, operation))))
+      results.push(
+        await compare(
+          operation,
+          size,
+          stores.map((store) => readRound(store, operation)),
+        ),
+      )
     }
     results.push(await iterate(ours, size))
   }
@@ -56,7 +64,13 @@ export async function benchBulk(server: Address): Promise<BulkResult[]> {
   try {
     for (const size of settings.bulk.clearSizes) {
       await setup.flushAll()
-      results.push(await compare('clear', size, stores.map((store) => clearRound(store, setup, size, probe))))
+      results.push(
+        await compare(
+          'clear',
+          size,
+          stores.map((store) => clearRound(store, setup, size, probe)),
+        ),
+      )
     }
   } finally {
     await probe.stop()
@@ -68,8 +82,8 @@ export async function benchBulk(server: Address): Promise<BulkResult[]> {
 const readRound = (store: BulkStore, operation: BulkOperation): Contender<BulkSample> => ({
   name: store.name,
   round: async () => {
-    const { ms, peakMiB } = await measure(() => store.run(operation))
-    return { ms, peakMiB }
+    const { ms, peakMiB, peakLiveMiB } = await measure(() => store.run(operation))
+    return { ms, peakMiB, peakLiveMiB }
   },
 })
 
@@ -78,11 +92,11 @@ const clearRound = (store: BulkStore, setup: NodeRedis, size: number, probe: Pro
   round: async () => {
     await populate(setup, size)
     await probe.reset()
-    const { ms, peakMiB } = await measure(() => store.run('clear'))
+    const { ms, peakMiB, peakLiveMiB } = await measure(() => store.run('clear'))
     const { worstMs } = await probe.report()
     const left = await setup.dbSize()
     if (left > 1) console.warn(`[bench] ${store.name} clear left ${left} keys`)
-    return { ms, peakMiB, worstGetMs: worstMs }
+    return { ms, peakMiB, peakLiveMiB, worstGetMs: worstMs }
   },
 })
 
@@ -94,7 +108,15 @@ async function compare(operation: BulkOperation, size: number, contenders: Conte
       {
         ms: round(medianOf(values, (v) => v.ms)),
         peakMiB: round(medianOf(values, (v) => v.peakMiB)),
-        ...(operation === 'clear' ? { worstGetMs: round(medianOf(values, (v) => v.worstGetMs ?? 0), 2) } : {}),
+        peakLiveMiB: round(medianOf(values, (v) => v.peakLiveMiB)),
+        ...(operation === 'clear'
+          ? {
+              worstGetMs: round(
+                medianOf(values, (v) => v.worstGetMs ?? 0),
+                2,
+              ),
+            }
+          : {}),
       },
     ]),
   )
@@ -106,6 +128,7 @@ async function compare(operation: BulkOperation, size: number, contenders: Conte
     contenders: medians,
     timeVsConnectRedis: ratio(ours?.ms ?? Number.NaN, theirs?.ms ?? 0),
     memoryVsConnectRedis: ratio(ours?.peakMiB ?? Number.NaN, theirs?.peakMiB ?? 0),
+    liveMemoryVsConnectRedis: ratio(ours?.peakLiveMiB ?? Number.NaN, theirs?.peakLiveMiB ?? 0),
   }
   console.log(`[bench] ${operation} over ${size}:`, JSON.stringify(medians))
   return result
@@ -118,20 +141,24 @@ async function iterate(store: RedisSessionStore, size: number): Promise<BulkResu
       {
         name: 'redis-session-store',
         round: async () => {
-          const { ms, peakMiB, value } = await measure(async () => {
+          const { ms, peakMiB, peakLiveMiB, value } = await measure(async () => {
             let count = 0
             for await (const _ of store.sessions()) count++
             return count
           })
           if (value !== size) console.warn(`[bench] sessions() saw ${value} of ${size} sessions`)
-          return { ms, peakMiB }
+          return { ms, peakMiB, peakLiveMiB }
         },
       },
     ],
     settings.bulk.rounds,
   )
   const values = samples.get('redis-session-store') ?? []
-  const medians = { ms: round(medianOf(values, (v) => v.ms)), peakMiB: round(medianOf(values, (v) => v.peakMiB)) }
+  const medians = {
+    ms: round(medianOf(values, (v) => v.ms)),
+    peakMiB: round(medianOf(values, (v) => v.peakMiB)),
+    peakLiveMiB: round(medianOf(values, (v) => v.peakLiveMiB)),
+  }
   console.log(`[bench] sessions() over ${size}:`, JSON.stringify(medians))
   return {
     operation: 'sessions() iterator',
@@ -139,6 +166,7 @@ async function iterate(store: RedisSessionStore, size: number): Promise<BulkResu
     contenders: { 'redis-session-store': medians },
     timeVsConnectRedis: Number.NaN,
     memoryVsConnectRedis: Number.NaN,
+    liveMemoryVsConnectRedis: Number.NaN,
   }
 }
 

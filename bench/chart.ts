@@ -10,7 +10,7 @@ const LABEL = 330
 const ROW = 22
 const SCALE_MAX = 2
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 /**
  * One SVG: redis-session-store against connect-redis, as ratios where higher is better (throughput
@@ -20,7 +20,10 @@ export function chartSvg(results: Results): string {
   const groups: Array<{ title: string; bars: Bar[] }> = [
     {
       title: 'Store operations: throughput vs connect-redis',
-      bars: results.operations.map((r) => ({ label: `${r.operation}, concurrency ${r.concurrency}`, value: r.ratioVsConnectRedis })),
+      bars: results.operations.map((r) => ({
+        label: `${r.operation}, concurrency ${r.concurrency}`,
+        value: r.ratioVsConnectRedis,
+      })),
     },
     {
       title: 'Express: req/s vs connect-redis',
@@ -35,7 +38,10 @@ export function chartSvg(results: Results): string {
       title: 'Bulk: connect-redis time / our time',
       bars: results.bulk
         .filter((r) => Number.isFinite(r.timeVsConnectRedis))
-        .map((r) => ({ label: `${r.operation}, ${r.sessions.toLocaleString('en-US')} sessions`, value: 1 / r.timeVsConnectRedis })),
+        .map((r) => ({
+          label: `${r.operation}, ${r.sessions.toLocaleString('en-US')} sessions`,
+          value: 1 / r.timeVsConnectRedis,
+        })),
     },
   ]
   const plot = WIDTH - LABEL - 60
@@ -43,13 +49,15 @@ export function chartSvg(results: Results): string {
   const parts: string[] = []
   let y = 30
   for (const group of groups) {
-    parts.push(`<text x="10" y="${y}" font-weight="bold">${escape(group.title)}</text>`)
+    parts.push(`<text x="10" y="${y}" font-weight="bold">${escapeXml(group.title)}</text>`)
     y += 10
     for (const bar of group.bars) {
       const value = Number.isFinite(bar.value) ? bar.value : 0
       const colour = value >= 1 ? '#2e7d32' : '#c62828'
-      parts.push(`<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${escape(bar.label)}</text>`)
-      parts.push(`<rect x="${LABEL}" y="${y + 4}" width="${(x(value) - LABEL).toFixed(1)}" height="${ROW - 8}" fill="${colour}"/>`)
+      parts.push(`<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end">${escapeXml(bar.label)}</text>`)
+      parts.push(
+        `<rect x="${LABEL}" y="${y + 4}" width="${(x(value) - LABEL).toFixed(1)}" height="${ROW - 8}" fill="${colour}"/>`,
+      )
       parts.push(`<text x="${(x(value) + 4).toFixed(1)}" y="${y + 15}">${value.toFixed(2)}x</text>`)
       y += ROW
     }

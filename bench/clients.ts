@@ -12,11 +12,19 @@ export interface Address {
 
 const open: NodeRedis[] = []
 
-/** A connected node-redis 6 client; `caching` turns on server-assisted client-side caching. */
-export async function connect({ host, port }: Address, caching = false): Promise<NodeRedis> {
+export interface ConnectOptions {
+  /** Server-assisted client-side caching (RESP3). */
+  caching?: boolean
+  /** No per-command timeout of node-redis's own (its default is 5 s, one AbortSignal timer per command). */
+  noCommandTimeout?: boolean
+}
+
+/** A connected node-redis 6 client. */
+export async function connect({ host, port }: Address, options: ConnectOptions = {}): Promise<NodeRedis> {
   const client = createClient({
     socket: { host, port },
-    ...(caching ? { RESP: 3 as const, clientSideCache: { ttl: 0, maxEntries: 50_000 } } : {}),
+    ...(options.caching ? { RESP: 3 as const, clientSideCache: { ttl: 0, maxEntries: 50_000 } } : {}),
+    ...(options.noCommandTimeout ? { commandOptions: { timeout: 0 } } : {}),
   }) as NodeRedis
   client.on('error', (error: Error) => console.error('[bench] redis client:', error.message))
   await client.connect()
@@ -51,19 +59,26 @@ export function callsOn(store: Store): SessionCalls {
     get: (sid) => new Promise((resolve, reject) => store.get(sid, settle(resolve, reject))),
     set: (sid, session) => new Promise((resolve, reject) => store.set(sid, session, settle(resolve, reject))),
     touch: (sid, session) =>
-      new Promise((resolve, reject) => store.touch?.(sid, session, (error?: unknown) => (error ? reject(error) : resolve()))),
+      new Promise((resolve, reject) =>
+        store.touch?.(sid, session, (error?: unknown) => (error ? reject(error) : resolve())),
+      ),
     destroy: (sid) => new Promise((resolve, reject) => store.destroy(sid, settle(resolve, reject))),
   }
 }
 
 /** The limit: the same commands sent straight through node-redis, with the same JSON work. */
-export function rawCalls(client: NodeRedis, prefix: string, ttlSeconds: (session: SessionData) => number): SessionCalls {
+export function rawCalls(
+  client: NodeRedis,
+  prefix: string,
+  ttlSeconds: (session: SessionData) => number,
+): SessionCalls {
   return {
     get: async (sid) => {
       const text = await client.get(prefix + sid)
       return text ? JSON.parse(text) : null
     },
-    set: async (sid, session) => void (await client.set(prefix + sid, JSON.stringify(session), { EX: ttlSeconds(session) })),
+    set: async (sid, session) =>
+      void (await client.set(prefix + sid, JSON.stringify(session), { EX: ttlSeconds(session) })),
     touch: async (sid, session) => void (await client.expire(prefix + sid, ttlSeconds(session))),
     destroy: async (sid) => void (await client.del(prefix + sid)),
   }

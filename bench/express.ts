@@ -37,7 +37,7 @@ async function storesToCompare(server: Address, label: string): Promise<Array<{ 
     },
     {
       name: 'redis-session-store, touchAfter + client-side cache',
-      store: ourStore(await connect(server, true), { prefix: `${label}:csc:`, touchAfter: 60 }),
+      store: ourStore(await connect(server, { caching: true }), { prefix: `${label}:csc:`, touchAfter: 60 }),
     },
   ]
 }
@@ -66,9 +66,18 @@ export async function benchExpress(server: Address): Promise<ExpressResult[]> {
       [...samples].map(([name, values]) => [
         name,
         {
-          requestsPerSecond: round(medianOf(values, (v) => v.requestsPerSecond), 0),
-          p99Ms: round(medianOf(values, (v) => v.p99Ms), 2),
-          commandsPerRequest: round(medianOf(values, (v) => v.commandsPerRequest), 3),
+          requestsPerSecond: round(
+            medianOf(values, (v) => v.requestsPerSecond),
+            0,
+          ),
+          p99Ms: round(
+            medianOf(values, (v) => v.p99Ms),
+            2,
+          ),
+          commandsPerRequest: round(
+            medianOf(values, (v) => v.commandsPerRequest),
+            3,
+          ),
         },
       ]),
     )

@@ -1,6 +1,6 @@
 import { decode, encode } from './codec.js'
 import { describe, storeError } from './errors.js'
-import { keyFor, sidFrom } from './keys.js'
+import { keyFor, scanPatternFor, sidFrom } from './keys.js'
 import { touchMemory } from './lazy-touch.js'
 import type { StoreSettings } from './options.js'
 import { readAhead } from './read-ahead.js'
@@ -120,8 +120,10 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
 
   const sessionPages = () => readAhead(keyPages(), readPage)
 
+  // Unlike the others, the iterator keeps no set of the keys it has seen, so that it needs the memory
+  // of a page whatever the store's size; like SCAN itself, it may (rarely) yield a session twice.
   async function* sessions(): AsyncIterable<SessionWithId> {
-    for await (const page of sessionPages()) yield* page
+    for await (const page of readAhead(client.scan(scanPatternFor(prefix), scanCount), readPage)) yield* page
   }
 
   async function all(): Promise<SessionWithId[]> {
