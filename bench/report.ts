@@ -1,12 +1,13 @@
 import type { BulkResult } from './bulk.js'
 import type { ExpressResult } from './express.js'
-import type { OperationsResult } from './operations.js'
+import type { CommandTimeoutResult, OperationsResult } from './operations.js'
 
 export interface Results {
   date: string
   quick: boolean
   machine: Record<string, unknown>
   operations: OperationsResult[]
+  commandTimeout?: CommandTimeoutResult
   express: ExpressResult[]
   bulk: BulkResult[]
   cluster: { skipped: string } | BulkResult[]
@@ -25,8 +26,13 @@ export function markdownTables(results: Results): string {
   for (const r of results.operations) {
     const ops = r.opsPerSecond
     lines.push(
-      `| ${r.operation} | ${r.concurrency} | ${cell(ops['redis-session-store'], '/s')} | ${cell(ops['connect-redis'], '/s')} | ${cell(ops['raw node-redis'], '/s')} | ${cell(r.ratioVsConnectRedis, 'x')} | ${cell(r.ratioVsRaw, 'x')} | ${cell(ops['redis-session-store, node-redis timeout off'], '/s')} |`,
+      `| ${r.operation} | ${r.concurrency} | ${cell(ops['redis-session-store'], '/s')} | ${cell(ops['connect-redis'], '/s')} | ${cell(ops['raw node-redis'], '/s')} | ${cell(r.ratioVsConnectRedis, 'x')} | ${cell(r.ratioVsRaw, 'x')} |`,
     )
+  }
+  if (results.commandTimeout) {
+    lines.push('', '| this store, get at concurrency 64, node-redis client | gets/s |', '|---|---:|')
+    for (const [name, value] of Object.entries(results.commandTimeout.opsPerSecond))
+      lines.push(`| ${name} | ${cell(value, '/s')} |`)
   }
   lines.push('')
   lines.push('| Express case | store | req/s | p99 | Redis commands / request | vs connect-redis | vs MemoryStore |')

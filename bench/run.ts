@@ -5,7 +5,7 @@ import { chartSvg } from './chart.js'
 import { connect, disconnectAll } from './clients.js'
 import { benchExpress } from './express.js'
 import { machine } from './machine.js'
-import { benchOperations } from './operations.js'
+import { benchCommandTimeout, benchOperations } from './operations.js'
 import { markdownTables, type Results } from './report.js'
 import { quick } from './settings.js'
 
@@ -24,6 +24,7 @@ try {
     quick,
     machine: await machine(observer),
     operations: wanted('operations') ? await benchOperations(server) : [],
+    ...(wanted('operations') ? { commandTimeout: await benchCommandTimeout(server) } : {}),
     express: wanted('express') ? await benchExpress(server) : [],
     bulk: wanted('bulk') ? await benchBulk(server) : [],
     cluster: { skipped: CLUSTER_SKIPPED },

@@ -4,13 +4,13 @@ export const quick = process.env.BENCH_QUICK === '1'
 export const settings = quick
   ? {
       rounds: 2,
-      operations: { count: { 1: 500, 64: 2_000 } as Record<number, number> },
+      operations: { count: { 1: 1_000, 64: 5_000 } as Record<number, number> },
       express: { seconds: 1, connections: 16, sessions: 50, rounds: 2 },
       bulk: { sizes: [1_000, 5_000], clearSizes: [1_000, 5_000, 10_000], rounds: 2 },
     }
   : {
       rounds: 6,
-      operations: { count: { 1: 4_000, 64: 20_000 } as Record<number, number> },
+      operations: { count: { 1: 10_000, 64: 50_000 } as Record<number, number> },
       express: { seconds: 3, connections: 16, sessions: 200, rounds: 4 },
       bulk: { sizes: [10_000, 100_000], clearSizes: [10_000, 100_000, 200_000], rounds: 3 },
     }
