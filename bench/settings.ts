@@ -9,9 +9,9 @@ export const settings = quick
       bulk: { sizes: [1_000, 5_000], clearSizes: [1_000, 5_000, 10_000], rounds: 2 },
     }
   : {
-      rounds: 6,
-      operations: { count: { 1: 10_000, 64: 50_000 } as Record<number, number> },
-      express: { seconds: 3, connections: 16, sessions: 200, rounds: 4 },
+      rounds: 10,
+      operations: { count: { 1: 5_000, 64: 30_000 } as Record<number, number> },
+      express: { seconds: 2, connections: 16, sessions: 200, rounds: 6 },
       bulk: { sizes: [10_000, 100_000], clearSizes: [10_000, 100_000, 200_000], rounds: 3 },
     }
 
