@@ -1,4 +1,4 @@
-import { decode, encode } from './codec.js'
+import { decodeSoon, encode } from './codec.js'
 import { describe, storeError } from './errors.js'
 import { keyFor, scanPatternFor, sidFrom } from './keys.js'
 import { touchMemory } from './lazy-touch.js'
@@ -22,7 +22,7 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   const sidOf = sidFrom(prefix)
   const ttlOf = ttlFor(settings.ttl)
   const toText = encode(settings.serializer)
-  const fromText = decode(settings.serializer)
+  const fromText = decodeSoon(settings.serializer)
   const ignoresTouch = settings.disableTouch || settings.disableTTL
   const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
 
@@ -41,23 +41,35 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
 
   // Under 'miss' a corrupt value reads as absent (and stays, in case another version of the app can read it);
   // under 'fail' it is deleted so that the user's next request starts afresh instead of failing again.
-  async function readSession(text: string, sid: string, deleteIfCorrupt: boolean): Promise<SessionRecord | null> {
-    try {
-      return await fromText(text, sid)
-    } catch (error) {
-      if (settings.onCorruptSession === 'miss') {
-        onCorrupt(error)
-        return null
-      }
-      if (deleteIfCorrupt) await client.del(keyOf(sid))
-      throw error
+  async function unreadable(error: unknown, sid: string, deleteIfCorrupt: boolean): Promise<null> {
+    if (settings.onCorruptSession === 'miss') {
+      onCorrupt(error)
+      return null
     }
+    if (deleteIfCorrupt) await client.del(keyOf(sid))
+    throw error
+  }
+
+  // Synchronous when the serializer is: a session read costs no extra turn on the hot path.
+  function readSession(
+    text: string,
+    sid: string,
+    deleteIfCorrupt: boolean,
+  ): SessionRecord | null | Promise<SessionRecord | null> {
+    let decoded: SessionRecord | Promise<SessionRecord>
+    try {
+      decoded = fromText(text, sid)
+    } catch (error) {
+      return unreadable(error, sid, deleteIfCorrupt)
+    }
+    return decoded instanceof Promise ? decoded.catch((error) => unreadable(error, sid, deleteIfCorrupt)) : decoded
   }
 
   async function get(sid: string): Promise<SessionRecord | null> {
     requireSid(sid)
     const text = await client.get(keyOf(sid))
-    const session = text ? await readSession(text, sid, true) : null
+    let session = text ? readSession(text, sid, true) : null
+    if (session instanceof Promise) session = await session
     lazyTouch.read(sid, session ? text : null)
     return session
   }

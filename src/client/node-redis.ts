@@ -46,7 +46,7 @@ const asText = (value: unknown): string | null =>
 
 function commonCommands(client: NodeRedisCommands) {
   return {
-    get: async (key: string) => asText(await client.get(key)),
+    get: (key: string) => client.get(key).then(asText),
     set: (key: string, value: string, ttlSeconds?: number) =>
       ttlSeconds === undefined ? client.set(key, value) : client.set(key, value, { EX: ttlSeconds }),
     expire: (key: string, ttlSeconds: number) => client.expire(key, ttlSeconds),
