@@ -115,19 +115,19 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   const keyPages = () => scanPages(client, prefix, scanCount)
   const removePage = pageRemover(client)
 
-  // A key that expired or was deleted between SCAN and the read is simply gone.
   async function readPage(keys: readonly string[]): Promise<SessionWithId[]> {
     const texts = await client.getMany(keys)
-    const decoded = await Promise.all(
-      keys.map(async (key, i) => {
-        const text = texts[i]
-        if (!text) return null
-        const sid = sidOf(key)
-        const session = await readSession(text, sid, false)
-        return session ? { ...session, id: sid } : null
-      }),
-    )
-    return decoded.filter((session) => session !== null)
+    const found: SessionWithId[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const text = texts[i]
+      // A key that expired or was deleted between SCAN and the read is simply gone.
+      if (!text) continue
+      const sid = sidOf(keys[i] as string)
+      let session = readSession(text, sid, false)
+      if (session instanceof Promise) session = await session
+      if (session) found.push({ ...session, id: sid })
+    }
+    return found
   }
 
   const sessionPages = () => readAhead(keyPages(), readPage)
