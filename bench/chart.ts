@@ -67,6 +67,7 @@ export function chartSvg(results: Results): string {
   const one = x(1).toFixed(1)
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,
+    '<title>redis-session-store against connect-redis: median ratios from npm run bench</title>',
     `<rect width="100%" height="100%" fill="white"/>`,
     `<line x1="${one}" y1="16" x2="${one}" y2="${height - 20}" stroke="#555" stroke-dasharray="4 3"/>`,
     `<text x="${one}" y="${height - 6}" text-anchor="middle">1.0 = same as connect-redis (bars capped at ${SCALE_MAX}x)</text>`,
