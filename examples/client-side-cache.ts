@@ -26,7 +26,7 @@ app.use(
   }),
 )
 
-app.get('/', (req, res) => {
+app.get('/', (_req, res) => {
   res.send(`client-side cache hits so far: ${client.clientSideCache?.stats().hitCount ?? 0}`)
 })
 
