@@ -35,3 +35,9 @@ export async function waitFor(what: string, done: () => Promise<boolean>, timeou
   }
   throw new Error(`timed out waiting for ${what}`, { cause: lastError })
 }
+
+/** A counter from one server's INFO section, e.g. `cmdstat_scan` calls or `errorstat_CROSSSLOT` count; 0 when absent. */
+export async function infoCounter(port: number, section: string, name: string, field: string): Promise<number> {
+  const value = infoFields(await redisCli(port, 'INFO', section)).get(name) ?? ''
+  return Number(new RegExp(`(?:^|,)${field}=(\\d+)`).exec(value)?.[1] ?? 0)
+}
