@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,8 @@ export interface ServerProcessOptions {
   args(port: number, dir: string): string[]
   /** A cluster node also listens on port + 10000 (the cluster bus); that port must be free too. */
   needsBusPort?: boolean
+  /** A config file's text, written to the process's directory and passed as the first argument (redis-sentinel needs one). */
+  config?(port: number, dir: string): string
   /** Text in the process's output that says it accepts connections. */
   readyText?: string
 }
@@ -75,7 +77,15 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
 }
 
 function spawnReady(options: ServerProcessOptions, port: number, dir: string): Promise<ServerProcess> {
-  const child = spawn(options.binary, options.args(port, dir), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  const configArgs: string[] = []
+  if (options.config) {
+    writeFileSync(join(dir, 'server.conf'), options.config(port, dir))
+    configArgs.push(join(dir, 'server.conf'))
+  }
+  const child = spawn(options.binary, [...configArgs, ...options.args(port, dir)], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const pid = child.pid
   if (pid === undefined) return Promise.reject(new Error(`${options.binary} did not start`))
   running.set(pid, child)
