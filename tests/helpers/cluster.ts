@@ -56,6 +56,7 @@ export async function startCluster(): Promise<RunningCluster> {
     await waitFor('every node to see a healthy cluster of 3 masters and 3 replicas', () =>
       everyNode(processes, healthy(3, 3)),
     )
+    await waitFor('every replica to be in sync with its master', () => replicasInSync(processes))
   } catch (error) {
     await Promise.all(processes.map((node) => node.stop()))
     throw error
@@ -86,6 +87,9 @@ const startClusterNode = (binary: string) =>
       String(NODE_TIMEOUT_MS),
       // A replica takes over however long it has been cut off from its master.
       '--cluster-replica-validity-factor',
+      '0',
+      // Replicas sync at once instead of after the default 5 s batching delay.
+      '--repl-diskless-sync-delay',
       '0',
     ],
   })
@@ -143,6 +147,12 @@ async function everyNode(
     if (!check(clusterNodes(nodes), infoFields(info))) return false
   }
   return true
+}
+
+async function replicasInSync(processes: ServerProcess[]): Promise<boolean> {
+  const infos = await Promise.all(processes.map(({ port }) => redisCli(port, 'INFO', 'replication')))
+  const roles = infos.map(infoFields)
+  return roles.every((info) => info.get('role') === 'master' || info.get('master_link_status') === 'up')
 }
 
 const healthy = (masters: number, replicas: number) => (nodes: ClusterNode[], info: Map<string, string>) =>

@@ -40,6 +40,8 @@ process.on('exit', () => {
     } catch {}
   }
 })
+// Interrupted (Ctrl-C, a timeout's SIGTERM), the test process exits normally so that the handler above runs.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
 
 const isFree = (port: number) =>
   new Promise<boolean>((resolve) => {
