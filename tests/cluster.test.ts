@@ -1,3 +1,4 @@
+import { clusterWithClientKeyPrefix } from './cluster-key-prefix.js'
 import { clusterRouting } from './cluster-routing.js'
 import { conformance } from './conformance.js'
 import { startCluster } from './helpers/cluster.js'
@@ -13,5 +14,6 @@ const suites = Object.entries(clusterClients).flatMap(([name, connect]) => [
   }),
   clusterRouting(name, cluster, () => connect(cluster.rootNodes)),
 ])
+suites.push(clusterWithClientKeyPrefix(cluster))
 suites.at(-1)?.after(() => cluster.stop())
 for (const test of suites) test.run()

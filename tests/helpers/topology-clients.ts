@@ -41,9 +41,9 @@ function nodeRedisCluster(library: NodeRedisTopologyLibrary): ConnectCluster {
   }
 }
 
-function ioredisCluster(Cluster: IORedisClusterConstructor): ConnectCluster {
+function ioredisCluster(Cluster: IORedisClusterConstructor, extra: Record<string, unknown> = {}): ConnectCluster {
   return async (rootNodes) => {
-    const cluster = new Cluster(rootNodes, { lazyConnect: true })
+    const cluster = new Cluster(rootNodes, { lazyConnect: true, ...extra })
     quiet(cluster)
     await cluster.connect()
     return { client: cluster, close: async () => cluster.disconnect() }
@@ -86,3 +86,6 @@ export const sentinelClients: Record<string, ConnectSentinel> = {
   'ioredis 5 sentinel mode': ioredisSentinel(IORedis5 as unknown as IORedisConstructor),
   'iovalkey sentinel mode': ioredisSentinel(IOValkey as unknown as IORedisConstructor),
 }
+
+export const connectIORedisClusterWithKeyPrefix = (keyPrefix: string) =>
+  ioredisCluster(IORedisCluster6 as unknown as IORedisClusterConstructor, { keyPrefix })
