@@ -31,7 +31,7 @@ export interface RunningCluster {
 }
 
 // Short enough that a failover takes a few seconds, long enough that a loaded CI machine does not start one by itself.
-const NODE_TIMEOUT_MS = 2000
+const NODE_TIMEOUT_MS = 3000
 
 /**
  * Starts six redis-server processes with cluster mode on (each on free ports, each in a directory of

@@ -41,7 +41,8 @@ process.on('exit', () => {
   }
 })
 // Interrupted (Ctrl-C, a timeout's SIGTERM), the test process exits normally so that the handler above runs.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143))
 
 const isFree = (port: number) =>
   new Promise<boolean>((resolve) => {
