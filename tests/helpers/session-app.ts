@@ -1,0 +1,58 @@
+import express, { type ErrorRequestHandler } from 'express'
+import session from 'express-session'
+import type { RedisSessionStore } from '../../src/index.js'
+import { type Address, type ClientHandle, standaloneClients } from './clients.js'
+
+/** A connected client of the named library (a key of `standaloneClients`). */
+export function connectClient(library: string, address: Address): Promise<ClientHandle> {
+  const connect = standaloneClients[library]
+  if (!connect) throw new Error(`no client library named ${library}`)
+  return connect(address)
+}
+
+export interface VisitReply {
+  /** How many times this session has visited, counting this visit. */
+  visits: number
+  /** Every field the application found in its session, beside the cookie. */
+  fields: string[]
+}
+
+/**
+ * An express 5 app with express-session on the given store. GET /visit counts visits in the session
+ * and answers with what the session held; PUT /unencodable puts a value JSON cannot encode in it.
+ * Errors answer 500 with their code, and nothing else; `errors` lists the codes the app saw.
+ */
+export function sessionApp(store: RedisSessionStore) {
+  const app = express()
+  const errors: string[] = []
+  // Quiet: express logs the errors it handles unless its env is 'test'.
+  app.set('env', 'test')
+  app.use(
+    session({
+      store: store as unknown as session.Store,
+      secret: 'a test secret',
+      resave: false,
+      saveUninitialized: false,
+      name: 'sid',
+    }),
+  )
+  app.get('/visit', (req, res) => {
+    const data = req.session as unknown as Record<string, unknown>
+    const fields = Object.keys(data).filter((field) => field !== 'cookie')
+    data.visits = (typeof data.visits === 'number' ? data.visits : 0) + 1
+    res.json({ visits: data.visits, fields } satisfies VisitReply)
+  })
+  app.put('/unencodable', (req, res) => {
+    ;(req.session as unknown as Record<string, unknown>).big = 10n
+    res.json({ ok: true })
+  })
+  const answerWithCode: ErrorRequestHandler = (error, _req, res, next) => {
+    const code = (error as { code?: string }).code ?? 'unknown'
+    errors.push(code)
+    // A failed save is reported after the response has started: express then ends the connection.
+    if (res.headersSent) return next(error)
+    res.status(500).json({ code })
+  }
+  app.use(answerWithCode)
+  return { app, errors }
+}
