@@ -2,9 +2,10 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createEncryptedSerializer, createRedisStore, type RedisStoreOptions, type Serializer } from '../src/index.js'
 import { sessionFor, uniquePrefix } from './conformance.js'
-import { type ClientHandle, standaloneClients } from './helpers/clients.js'
+import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
+import { connectClient } from './helpers/session-app.js'
 
 const OLD_SECRET = 'old secret: correct horse battery staple 1'
 const NEW_SECRET = 'new secret: correct horse battery staple 2'
@@ -77,7 +78,7 @@ let handle: ClientHandle
 let redis: Inspector
 
 stored.before(async () => {
-  handle = await standaloneClients['node-redis 6']!(server)
+  handle = await connectClient('node-redis 6', server)
   redis = await standaloneInspector(server)
 })
 stored.after(async () => {
@@ -168,7 +169,7 @@ stored('says nothing secret in its errors: no secret, no session id, no session 
   const { prefix, store } = storeWith(
     createEncryptedSerializer({
       secrets: [OLD_SECRET],
-      serializer: { stringify: JSON.stringify, parse: (text) => JSON.parse(`${text}}`) },
+      serializer: { stringify: (session) => JSON.stringify(session), parse: (text) => JSON.parse(`${text}}`) },
     }),
     { onCorruptSession: 'fail' },
   )

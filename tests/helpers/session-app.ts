@@ -39,8 +39,9 @@ export function sessionApp(store: RedisSessionStore) {
   app.get('/visit', (req, res) => {
     const data = req.session as unknown as Record<string, unknown>
     const fields = Object.keys(data).filter((field) => field !== 'cookie')
-    data.visits = (typeof data.visits === 'number' ? data.visits : 0) + 1
-    res.json({ visits: data.visits, fields } satisfies VisitReply)
+    const visits = (typeof data.visits === 'number' ? data.visits : 0) + 1
+    data.visits = visits
+    res.json({ visits, fields } satisfies VisitReply)
   })
   app.put('/unencodable', (req, res) => {
     ;(req.session as unknown as Record<string, unknown>).big = 10n
