@@ -19,7 +19,7 @@ export interface VisitReply {
 
 /**
  * An express 5 app with express-session on the given store. GET /visit counts visits in the session
- * and answers with what the session held; PUT /unencodable puts a value JSON cannot encode in it.
+ * and answers with what the session held; PUT /large/:length puts a string of that length in it.
  * Errors answer 500 with their code, and nothing else; `errors` lists the codes the app saw.
  */
 export function sessionApp(store: RedisSessionStore) {
@@ -43,8 +43,8 @@ export function sessionApp(store: RedisSessionStore) {
     data.visits = visits
     res.json({ visits, fields } satisfies VisitReply)
   })
-  app.put('/unencodable', (req, res) => {
-    ;(req.session as unknown as Record<string, unknown>).big = 10n
+  app.put('/large/:length', (req, res) => {
+    ;(req.session as unknown as Record<string, unknown>).large = 'x'.repeat(Number(req.params.length))
     res.json({ ok: true })
   })
   const answerWithCode: ErrorRequestHandler = (error, _req, res, next) => {
