@@ -6,7 +6,7 @@ import { standaloneClients } from './helpers/clients.js'
 import { startRedis } from './helpers/redis-server.js'
 
 const server = await startRedis()
-const handle = await standaloneClients['ioredis 6']!(server)
+const handle = await standaloneClients['ioredis 6'](server)
 const test = suite('the callback adapter')
 
 test.after(async () => {

@@ -59,7 +59,7 @@ for (const name of ['node-redis 6', 'ioredis 6'] as const) {
   let redis: Inspector
 
   test.before(async () => {
-    handle = await standaloneClients[name]!(server)
+    handle = await standaloneClients[name](server)
     redis = await standaloneInspector(server)
   })
   test.after(async () => {

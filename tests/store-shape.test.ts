@@ -8,7 +8,7 @@ import { standaloneClients } from './helpers/clients.js'
 import { startRedis } from './helpers/redis-server.js'
 
 const server = await startRedis()
-const handle = await standaloneClients['node-redis 6']!(server)
+const handle = await standaloneClients['node-redis 6'](server)
 const test = suite('the store object')
 
 test.after(async () => {
