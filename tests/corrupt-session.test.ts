@@ -8,7 +8,7 @@ import { uniquePrefix } from './conformance.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
-import { connectClient, sessionApp, type VisitReply } from './helpers/session-app.js'
+import { type ClientLibrary, connectClient, sessionApp, type VisitReply } from './helpers/session-app.js'
 
 // What a stored session can turn into: each must read as no session at all, never as data.
 const corruptValues: Record<string, Buffer | string> = {
@@ -26,11 +26,11 @@ const corruptValues: Record<string, Buffer | string> = {
 }
 
 const server = await startRedis()
-const libraries = ['node-redis 6', 'ioredis 6']
+const libraries = ['node-redis 6', 'ioredis 6'] as const
 const unhandled: unknown[] = []
 const onUnhandled = (reason: unknown) => unhandled.push(reason)
 
-function corruptSessionSuite(library: string, policy: CorruptSessionPolicy) {
+function corruptSessionSuite(library: ClientLibrary, policy: CorruptSessionPolicy) {
   const test = suite(`a corrupt stored session, through express-session (${library}, onCorruptSession '${policy}')`)
   let handle: ClientHandle
   let redis: Inspector

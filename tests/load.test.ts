@@ -7,7 +7,7 @@ import { sessionFor, uniquePrefix } from './conformance.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
-import { connectClient } from './helpers/session-app.js'
+import { type ClientLibrary, connectClient } from './helpers/session-app.js'
 
 // npm test runs node without --expose-gc; V8 can still be asked for gc() at run time.
 setFlagsFromString('--expose-gc')
@@ -73,7 +73,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 100))
 
 const server = await startRedis()
 
-function loadSuite(library: string) {
+function loadSuite(library: ClientLibrary) {
   const test = suite(`10,000 concurrent mixed operations through callbacks (${library})`)
   let handle: ClientHandle
   let redis: Inspector
@@ -138,6 +138,6 @@ function loadSuite(library: string) {
   return test
 }
 
-const suites = ['node-redis 6', 'ioredis 6'].map(loadSuite)
+const suites = (['node-redis 6', 'ioredis 6'] as const).map(loadSuite)
 suites.at(-1)?.after(() => server.stop())
 for (const test of suites) test.run()

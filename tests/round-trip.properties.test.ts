@@ -7,7 +7,7 @@ import { arbitrarySession, deeplyNested, jsonCopy } from './helpers/arbitrary-se
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
-import { connectClient } from './helpers/session-app.js'
+import { type ClientLibrary, connectClient } from './helpers/session-app.js'
 
 const MEGABYTE = 1024 * 1024
 const server = await startRedis()
@@ -48,7 +48,7 @@ const megabyteSession = fc
     return { cookie, numbers: Array.from({ length: 100_000 }, (_, i) => (seed * (i + 1)) / 7) } as SessionRecord
   })
 
-function roundTripSuite(library: string, serializerName: string) {
+function roundTripSuite(library: ClientLibrary, serializerName: string) {
   const test = suite(`round trips of arbitrary sessions through the store (${library}, ${serializerName})`)
   let handle: ClientHandle
   let redis: Inspector
@@ -110,7 +110,7 @@ function roundTripSuite(library: string, serializerName: string) {
   return test
 }
 
-const suites = ['node-redis 6', 'ioredis 6'].flatMap((library) =>
+const suites = (['node-redis 6', 'ioredis 6'] as const).flatMap((library) =>
   Object.keys(serializers).map((serializerName) => roundTripSuite(library, serializerName)),
 )
 suites.at(-1)?.after(() => server.stop())

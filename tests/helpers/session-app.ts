@@ -3,11 +3,11 @@ import session from 'express-session'
 import type { RedisSessionStore } from '../../src/index.js'
 import { type Address, type ClientHandle, standaloneClients } from './clients.js'
 
-/** A connected client of the named library (a key of `standaloneClients`). */
-export function connectClient(library: string, address: Address): Promise<ClientHandle> {
-  const connect = standaloneClients[library]
-  if (!connect) throw new Error(`no client library named ${library}`)
-  return connect(address)
+export type ClientLibrary = keyof typeof standaloneClients
+
+/** A connected client of the named library. */
+export function connectClient(library: ClientLibrary, address: Address): Promise<ClientHandle> {
+  return standaloneClients[library](address)
 }
 
 export interface VisitReply {
