@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisStoreOptions, scanKeys } from '../src/index.js'
@@ -103,6 +104,41 @@ test('with an empty store prefix, clear() still needs allowClearWithEmptyPrefix,
   assert.equal(await keysUnder(keyPrefix), [])
   assert.equal(await keysUnder(neighbourPrefix), [`${neighbourPrefix}n`])
   assert.equal(await neighbour.ids(), ['n'])
+})
+
+test('for any keyPrefix and store prefix, glob characters included, the store lists and clears exactly its own sessions', async () => {
+  const character = fc.oneof(
+    fc.constantFrom('*', '?', '[', ']', '\\', '^', '-', ':', 'a'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  )
+  const text = (minLength: number) => fc.string({ unit: character, minLength, maxLength: 6 })
+  await fc.assert(
+    fc.asyncProperty(
+      text(1),
+      text(0),
+      fc.uniqueArray(text(1), { minLength: 1, maxLength: 5 }),
+      async (keyPrefix, prefix, sids) => {
+        const namespace = uniquePrefix('prop')
+        const client = await clientWithKeyPrefix(namespace + keyPrefix)
+        const store = storeOn(client, { prefix, allowClearWithEmptyPrefix: true })
+        // A neighbour whose keys differ from ours only in their first character after the namespace.
+        const neighbour = storeOn(await clientWithKeyPrefix(`${namespace}~${keyPrefix}`), { prefix })
+        await neighbour.set('n', sessionFor())
+        for (const sid of sids) await store.set(sid, sessionFor({ sid }))
+        assert.equal((await store.ids()).sort(), [...sids].sort())
+        assert.is(await store.length(), sids.length)
+        assert.equal(
+          (await keysUnder(namespace + keyPrefix + prefix)).sort(),
+          sids.map((sid) => namespace + keyPrefix + prefix + sid).sort(),
+        )
+        await store.clear()
+        assert.equal(await store.ids(), [])
+        assert.equal(await neighbour.ids(), ['n'])
+        await neighbour.destroy('n')
+      },
+    ),
+    { numRuns: 30 },
+  )
 })
 
 test.run()
