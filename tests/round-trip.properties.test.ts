@@ -45,7 +45,7 @@ const megabyteSession = fc
       const items = Array.from({ length: 20_000 }, (_, i) => unicodeText(seed + i, 16))
       return { cookie, items } as SessionRecord
     }
-    return { cookie, numbers: Array.from({ length: 100_000 }, (_, i) => (seed * (i + 1)) / 7) } as SessionRecord
+    return { cookie, numbers: Array.from({ length: 100_000 }, (_, i) => (seed + i + 1) / 7) } as SessionRecord
   })
 
 function roundTripSuite(library: ClientLibrary, serializerName: string) {
