@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
 import { sessionFor, uniquePrefix } from './conformance.js'
-import { type ClientHandle, standaloneClients } from './helpers/clients.js'
+import { type ClientHandle, connectIORedisWithKeyPrefix, standaloneClients } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { standaloneRaw } from './helpers/raw-commands.js'
 import { startRedis } from './helpers/redis-server.js'
@@ -93,6 +93,26 @@ options(
     assert.is((await redis.calls('eval')) - before.eval, 1)
   },
 )
+
+options('works under an ioredis keyPrefix, and clear() finds the index keys under it', async () => {
+  const prefixed = await connectIORedisWithKeyPrefix('kp:')(server)
+  try {
+    const prefix = uniquePrefix('k')
+    const store = createRedisStore({ client: prefixed.client, prefix, userId: (s) => (s as { user?: string }).user })
+    await store.set('a', sessionFor({ user: 'ada' }))
+    await store.set('b', sessionFor({ user: 'ada' }))
+    assert.ok(await redis.exists(`kp:user-sessions:${prefix}ada`))
+    assert.equal((await store.userSessions('ada')).sort(), ['a', 'b'])
+    assert.is(await store.length(), 2)
+    await store.clear()
+    assert.equal(
+      (await redis.keys()).filter((key) => key.includes(prefix)),
+      [],
+    )
+  } finally {
+    await prefixed.close()
+  }
+})
 
 const suites = [
   options,
