@@ -18,8 +18,8 @@ export async function standaloneRaw({ host, port }: Address): Promise<RawCommand
 }
 
 /** Routed by slot across the cluster's masters. */
-export async function clusterRaw(nodes: Array<{ url: string }>): Promise<RawCommands> {
-  const cluster = createCluster({ rootNodes: nodes.map(({ url }) => ({ url })) })
+export async function clusterRaw(rootNodes: Address[]): Promise<RawCommands> {
+  const cluster = createCluster({ rootNodes: rootNodes.map((socket) => ({ socket })) })
   cluster.on('error', () => {})
   await cluster.connect()
   return withClose(cluster, () => cluster.close())
