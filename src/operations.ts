@@ -140,19 +140,8 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     await users.clear()
   }
 
-  return {
-    get,
-    set,
-    touch,
-    destroy,
-    clear,
-    length,
-    ids,
-    all,
-    sessions,
-    userSessions: users.userSessions,
-    destroyUserSessions: users.destroyUserSessions,
-  }
+  const { userSessions, destroyUserSessions } = users
+  return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions }
 }
 
 export type SessionOperations = ReturnType<typeof sessionOperations>
