@@ -1,7 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express'
 import session from 'express-session'
 import type { RedisSessionStore, SessionWithId } from '../src/index.js'
-import { adminPage, errorPage, homePage, type SampledSession, type SessionRow, signInPage, sessionsPage } from './pages.js'
+import {
+  adminPage,
+  errorPage,
+  homePage,
+  type SampledSession,
+  type SessionRow,
+  sessionsPage,
+  signInPage,
+} from './pages.js'
 import { type DemoSessionData, userOf } from './session-data.js'
 
 export const SESSION_COOKIE = 'demo.sid'
@@ -61,7 +69,9 @@ export function demoApp({ store, secret }: DemoAppOptions): express.Express {
   app.get('/sessions', signedIn, async (req, res) => {
     const user = req.session.user as string
     const signedOut = Number(req.query.signedOut)
-    const notice = Number.isInteger(signedOut) ? `Signed out ${signedOut} other ${plural(signedOut, 'session')}.` : undefined
+    const notice = Number.isInteger(signedOut)
+      ? `Signed out ${signedOut} other ${plural(signedOut, 'session')}.`
+      : undefined
     res.send(sessionsPage(user, req.sessionID, await sessionRows(store, user), notice))
   })
 
