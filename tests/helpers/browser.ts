@@ -41,6 +41,8 @@ export async function launchBrowser(): Promise<Browser> {
         '--disable-sync',
       ],
     })
+    // A page that never shows what the test waits for fails the test in seconds, not after Playwright's 30.
+    context.setDefaultTimeout(10_000)
     return {
       context,
       async close() {
