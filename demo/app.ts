@@ -27,6 +27,8 @@ export interface DemoAppOptions {
 export function demoApp({ store, secret }: DemoAppOptions): express.Express {
   const app = express()
   app.disable('x-powered-by')
+  // Browsers ask for an icon on every page; answered before the session, it neither reads nor writes one.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end())
   app.use(express.urlencoded({ extended: false, limit: '4kb' }))
   app.use(
     session({

@@ -12,8 +12,8 @@ export interface DemoProcess {
   pid: number
   /** Everything the demo printed so far, for failure messages. */
   output(): string
-  /** SIGTERM, as a process manager would stop it; SIGKILL if it does not exit in time. */
-  stop(): Promise<number | null>
+  /** SIGTERM (as a process manager would stop it) or SIGINT (Ctrl-C); SIGKILL if it does not exit in time. */
+  stop(signal?: 'SIGTERM' | 'SIGINT'): Promise<number | null>
 }
 
 const running = new Set<ChildProcess>()
@@ -22,10 +22,10 @@ process.on('exit', () => {
 })
 
 /** Runs `demo/main.ts` as its own process, as `npm run demo` does, and waits for the URL it prints. */
-export function startDemo(env: Record<string, string>): Promise<DemoProcess> {
+export function startDemo(env: Record<string, string | undefined>): Promise<DemoProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: definedOnly({ ...process.env, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   running.add(child)
@@ -37,9 +37,9 @@ export function startDemo(env: Record<string, string>): Promise<DemoProcess> {
     }),
   )
 
-  async function stop(): Promise<number | null> {
+  async function stop(signal: 'SIGTERM' | 'SIGINT' = 'SIGTERM'): Promise<number | null> {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
-    child.kill('SIGTERM')
+    child.kill(signal)
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_LIMIT_MS)
     const code = await exited
     clearTimeout(timer)
@@ -74,3 +74,7 @@ export function startDemo(env: Record<string, string>): Promise<DemoProcess> {
     child.once('exit', onExit)
   })
 }
+
+// A variable given as undefined is removed, so that the demo does not see the test runner's own.
+const definedOnly = (env: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined))
