@@ -14,6 +14,7 @@ export interface IORedisClient {
   unlink(...keys: string[]): Promise<unknown>
   mget(...keys: string[]): Promise<Array<string | null>>
   scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>
+  eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>
   nodes?(role: 'master'): IORedisClient[]
 }
 
@@ -52,5 +53,6 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
         : client.unlink(...keys),
     scan,
     isReady: () => client.status === 'ready',
+    evalOnKey: (script, key, args) => client.eval(script, 1, key, ...args),
   }
 }
