@@ -145,7 +145,7 @@ function missingChromium() {
   console.error(`\n${'!'.repeat(100)}\n${message}\n${'!'.repeat(100)}\n`)
   const test = suite('the demo in a real browser (Chromium)')
   // In CI a missing browser is a failure; on a developer's machine the test is reported as skipped, loudly.
-  if (process.env.CI) test('has Chromium to run in', () => assert.unreachable(message))
+  if (process.env.CI && process.env.CI !== 'false') test('has Chromium to run in', () => assert.unreachable(message))
   else test.skip('has Chromium to run in')
   test.run()
 }
