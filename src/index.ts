@@ -1,5 +1,6 @@
 export { type CallbackOrPromise, callbackOrPromise } from './callback.js'
 export { decode, encode, jsonSerializer, type Serializer } from './codec.js'
+export { createEncryptedSerializer, type EncryptedSerializerOptions } from './encryption.js'
 export { RedisSessionStoreError, type StoreErrorCode } from './errors.js'
 export { escapeGlob, keyFor, scanPatternFor, sidFrom } from './keys.js'
 export {
@@ -13,3 +14,4 @@ export { DEFAULT_SCAN_COUNT, type ScanKeysOptions, scanKeys } from './scan.js'
 export type { Callback, SessionCookieData, SessionRecord, SessionWithId } from './session.js'
 export { createRedisStore, type RedisSessionStore } from './store.js'
 export { isAlive, type TtlOption, ttlFor } from './ttl.js'
+export type { DestroyUserSessions, DestroyUserSessionsOptions, UserIdOption } from './user-index.js'

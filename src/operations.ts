@@ -5,6 +5,7 @@ import type { StoreSettings } from './options.js'
 import { scanPages } from './scan.js'
 import type { SessionRecord, SessionWithId } from './session.js'
 import { isAlive, ttlFor } from './ttl.js'
+import { userIndexFor } from './user-index.js'
 
 /** Called with the error when a stored value cannot be decoded and the policy is to treat it as missing. */
 export type CorruptSessionListener = (error: unknown) => void
@@ -50,6 +51,8 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     }
   }
 
+  const users = userIndexFor({ ...settings, read: (text, sid) => readSession(text, sid, false) })
+
   async function get(sid: string): Promise<SessionRecord | null> {
     requireSid(sid)
     const text = await client.get(keyOf(sid))
@@ -64,7 +67,11 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
       await client.del(keyOf(sid))
       return
     }
-    await client.set(keyOf(sid), toText(session, sid), settings.disableTTL ? undefined : seconds)
+    const text = toText(session, sid)
+    const owner = users.ownerOf(session)
+    const expiry = settings.disableTTL ? undefined : seconds
+    // One round trip: the index update goes out with the SET, not after its reply.
+    await Promise.all([client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry)])
   }
 
   async function touch(sid: string, session: SessionRecord): Promise<void> {
@@ -72,8 +79,14 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     requireSession(session)
     if (ignoresTouch) return
     const seconds = secondsToLive(session)
-    // EXPIRE never creates a key, and a non-positive expiry deletes it, as set() would.
-    await client.expire(keyOf(sid), isAlive(seconds) ? seconds : 0)
+    if (!isAlive(seconds)) {
+      // A non-positive expiry deletes the key, as set() would.
+      await client.expire(keyOf(sid), 0)
+      return
+    }
+    // EXPIRE never creates a key. The index is re-scored too (and learns of sessions saved before it existed).
+    const owner = users.ownerOf(session)
+    await Promise.all([client.expire(keyOf(sid), seconds), users.record(owner, sid, seconds)])
   }
 
   async function destroy(sid: string): Promise<void> {
@@ -124,9 +137,11 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     }
     // Page by page, so that no single command makes Redis stall for every other client.
     for await (const keys of keyPages()) await client.unlinkMany(keys)
+    await users.clear()
   }
 
-  return { get, set, touch, destroy, clear, length, ids, all, sessions }
+  const { userSessions, destroyUserSessions } = users
+  return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions }
 }
 
 export type SessionOperations = ReturnType<typeof sessionOperations>

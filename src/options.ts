@@ -1,8 +1,10 @@
 import { type SessionClient, sessionClientFor } from './client/index.js'
 import { jsonSerializer, type Serializer } from './codec.js'
-import { optionError } from './errors.js'
+import { describe, optionError } from './errors.js'
 import { DEFAULT_SCAN_COUNT } from './scan.js'
+import type { SessionRecord } from './session.js'
 import type { TtlOption } from './ttl.js'
+import { type UserIdOption, userIndexPrefixFor } from './user-index.js'
 
 export const DEFAULT_PREFIX = 'sess:'
 export const DEFAULT_TTL = 86_400
@@ -32,6 +34,12 @@ export interface RedisStoreOptions {
   onCorruptSession?: CorruptSessionPolicy
   /** With an empty prefix, clear() would empty the whole database; it refuses unless this is true. */
   allowClearWithEmptyPrefix?: boolean
+  /**
+   * The id of the user a session belongs to (undefined when nobody is signed in). With it, the store keeps
+   * an index of each user's sessions, for userSessions() and destroyUserSessions().
+   */
+  // A method, so that a function of express-session's SessionData (a wider type) is accepted as it is.
+  userId?(session: SessionRecord): string | undefined
 }
 
 export interface StoreSettings {
@@ -44,6 +52,7 @@ export interface StoreSettings {
   scanCount: number
   onCorruptSession: CorruptSessionPolicy
   allowClearWithEmptyPrefix: boolean
+  userId: UserIdOption | undefined
 }
 
 /** Checks every option once, at creation, and fills in the defaults. */
@@ -59,6 +68,7 @@ export function resolveOptions(options: RedisStoreOptions): StoreSettings {
     scanCount: positiveIntegerOption('scanCount', options.scanCount, DEFAULT_SCAN_COUNT),
     onCorruptSession: oneOf('onCorruptSession', options.onCorruptSession, ['miss', 'fail'] as const),
     allowClearWithEmptyPrefix: booleanOption('allowClearWithEmptyPrefix', options.allowClearWithEmptyPrefix),
+    userId: userIdOption(options.userId, options.prefix ?? DEFAULT_PREFIX),
   }
 }
 
@@ -102,4 +112,17 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   if (value === undefined) return allowed[0]
   if (!allowed.includes(value as T)) throw optionError(name, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value)
   return value as T
+}
+
+function userIdOption(value: unknown, prefix: string): UserIdOption | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') throw optionError('userId', 'a function of the session', value)
+  // ids(), length() and clear() take every key under the prefix for a session; an index key there would count.
+  if (userIndexPrefixFor(prefix).startsWith(prefix)) {
+    throw new TypeError(
+      `redis-session-store: option "userId" cannot be used with prefix ${describe(prefix)}: ` +
+        `the user index keys (${describe(userIndexPrefixFor(prefix))}...) would fall under it`,
+    )
+  }
+  return value as UserIdOption
 }

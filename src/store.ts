@@ -4,6 +4,7 @@ import { sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions } from './options.js'
 import type { SessionRecord, SessionWithId } from './session.js'
 import { defaultStoreBase, type StoreBase } from './store-base.js'
+import type { DestroyUserSessions } from './user-index.js'
 
 /** The store: express-session's Store contract, each method with a callback or as a Promise. */
 export interface RedisSessionStore extends EventEmitter {
@@ -17,6 +18,10 @@ export interface RedisSessionStore extends EventEmitter {
   all: CallbackOrPromise<[], SessionWithId[]>
   /** Every session under the prefix, read page by page as SCAN returns them. */
   sessions(): AsyncIterable<SessionWithId>
+  /** Ids of the user's live sessions (needs the userId option). */
+  userSessions: CallbackOrPromise<[userId: string], string[]>
+  /** Destroys the user's sessions, but for `except`; resolves to how many (needs the userId option). */
+  destroyUserSessions: DestroyUserSessions
   // Inherited from express-session's Store, which calls get/destroy to implement them.
   regenerate(req: unknown, callback: (error?: unknown) => void): void
   load<Session>(sid: string, callback: (error: unknown, session?: Session) => void): void
@@ -44,6 +49,8 @@ export function attachStoreMethods<Base extends EventEmitter>(
     ids: callbackOrPromise(operations.ids),
     all: callbackOrPromise(operations.all),
     sessions: operations.sessions,
+    userSessions: callbackOrPromise(operations.userSessions),
+    destroyUserSessions: callbackOrPromise(operations.destroyUserSessions) as DestroyUserSessions,
   }
   return Object.assign(store, methods) as Base & RedisSessionStore
 }

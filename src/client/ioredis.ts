@@ -1,3 +1,4 @@
+import { escapeGlob } from '../keys.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
 import { scanNode } from './types.js'
@@ -14,6 +15,7 @@ export interface IORedisClient {
   unlink(...keys: string[]): Promise<unknown>
   mget(...keys: string[]): Promise<Array<string | null>>
   scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>
+  eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>
   nodes?(role: 'master'): IORedisClient[]
 }
 
@@ -25,13 +27,17 @@ export const isIORedis = (client: object): client is IORedisClient =>
 export function ioredisAdapter(client: IORedisClient): SessionClient {
   // ioredis adds its keyPrefix to every key argument but neither to SCAN MATCH nor to the keys SCAN returns.
   const clientPrefix = client.options?.keyPrefix ?? ''
+  // Taken literally in SCAN MATCH, as the store's own prefix is: `app[1]:` must not match `app1:`.
+  const clientMatchPrefix = escapeGlob(clientPrefix)
   const unprefixed = (key: string) => (key.startsWith(clientPrefix) ? key.slice(clientPrefix.length) : key)
   const slotOf = (key: string) => clientPrefix + key
   const nodes = () => (client.isCluster && client.nodes ? client.nodes('master') : [client])
 
   async function* scan(match: string, count: number): AsyncIterable<string[]> {
     for (const node of nodes()) {
-      for await (const keys of scanNode((cursor) => node.scan(cursor, 'MATCH', clientPrefix + match, 'COUNT', count))) {
+      for await (const keys of scanNode((cursor) =>
+        node.scan(cursor, 'MATCH', clientMatchPrefix + match, 'COUNT', count),
+      )) {
         yield keys.map(unprefixed)
       }
     }
@@ -52,5 +58,6 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
         : client.unlink(...keys),
     scan,
     isReady: () => client.status === 'ready',
+    evalOnKey: (script, key, args) => client.eval(script, 1, key, ...args),
   }
 }

@@ -21,6 +21,7 @@ export interface NodeRedisClient extends NodeRedisCommands {
 export interface NodeRedisCluster extends NodeRedisCommands {
   readonly masters: unknown[]
   nodeClient(node: unknown): NodeRedisClient | Promise<NodeRedisClient>
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>
 }
 
 export interface NodeRedisSentinel extends NodeRedisCommands {
@@ -58,6 +59,9 @@ function commonCommands(client: NodeRedisCommands) {
   }
 }
 
+// Sent raw: node-redis 4's cluster routes its typed eval() to a random node (it reads the keys from the wrong argument).
+const evalArgs = (script: string, key: string, args: readonly string[]) => ['EVAL', script, '1', key, ...args]
+
 const scanArgs = (cursor: string, match: string, count: number) => [
   'SCAN',
   cursor,
@@ -73,6 +77,7 @@ export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
     ...commonCommands(client),
     scan: (match, count) =>
       scanNode(async (cursor) => (await client.sendCommand(scanArgs(cursor, match, count))) as [string, string[]]),
+    evalOnKey: (script, key, args) => client.sendCommand(evalArgs(script, key, args)),
   }
 }
 
@@ -85,6 +90,7 @@ export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClie
       scanNode(
         async (cursor) => (await client.sendCommand(false, scanArgs(cursor, match, count))) as [string, string[]],
       ),
+    evalOnKey: (script, key, args) => client.sendCommand(false, evalArgs(script, key, args)),
   }
 }
 
@@ -93,6 +99,7 @@ export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClien
     kind: 'node-redis cluster',
     ...commonCommands(cluster),
     scan: (match, count) => scanEveryMaster(cluster, match, count),
+    evalOnKey: (script, key, args) => cluster.sendCommand(key, false, evalArgs(script, key, args)),
   }
 }
 

@@ -18,6 +18,8 @@ export interface SessionClient {
   scan(match: string, count: number): AsyncIterable<string[]>
   /** Whether the client says it can send commands now. */
   isReady(): boolean
+  /** EVAL of a Lua script that touches `key` only, so it runs on the node of that key's slot. */
+  evalOnKey(script: string, key: string, args: readonly string[]): Promise<unknown>
 }
 
 /** One SCAN call on one node: the next cursor and a page of keys. */
