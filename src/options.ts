@@ -1,5 +1,6 @@
 import { type SessionClient, sessionClientFor } from './client/index.js'
 import { jsonSerializer, type Serializer } from './codec.js'
+import { DEFAULT_TIMEOUT } from './deadline.js'
 import { optionError } from './errors.js'
 import { DEFAULT_SCAN_COUNT } from './scan.js'
 import type { TtlOption } from './ttl.js'
@@ -32,6 +33,8 @@ export interface RedisStoreOptions {
   onCorruptSession?: CorruptSessionPolicy
   /** With an empty prefix, clear() would empty the whole database; it refuses unless this is true. */
   allowClearWithEmptyPrefix?: boolean
+  /** Milliseconds within which every store call settles, with an ERR_STORE_TIMEOUT error if Redis has not answered. 0 disables. Default 2000. */
+  timeout?: number
 }
 
 export interface StoreSettings {
@@ -44,6 +47,7 @@ export interface StoreSettings {
   scanCount: number
   onCorruptSession: CorruptSessionPolicy
   allowClearWithEmptyPrefix: boolean
+  timeout: number
 }
 
 /** Checks every option once, at creation, and fills in the defaults. */
@@ -59,7 +63,19 @@ export function resolveOptions(options: RedisStoreOptions): StoreSettings {
     scanCount: positiveIntegerOption('scanCount', options.scanCount, DEFAULT_SCAN_COUNT),
     onCorruptSession: oneOf('onCorruptSession', options.onCorruptSession, ['miss', 'fail'] as const),
     allowClearWithEmptyPrefix: booleanOption('allowClearWithEmptyPrefix', options.allowClearWithEmptyPrefix),
+    timeout: timeoutOption(options.timeout),
   }
+}
+
+// Node.js runs a longer setTimeout after 1 ms instead, so a longer timeout would fire at once.
+const LONGEST_TIMER = 2_147_483_647
+
+function timeoutOption(value: unknown): number {
+  if (value === undefined) return DEFAULT_TIMEOUT
+  if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > LONGEST_TIMER) {
+    throw optionError('timeout', `an integer number of milliseconds from 0 (no timeout) to ${LONGEST_TIMER}`, value)
+  }
+  return value as number
 }
 
 function stringOption(name: string, value: unknown, fallback: string): string {

@@ -1,9 +1,10 @@
+import { type ConnectionEvents, connectionWatch } from './connection.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
 import { scanNode } from './types.js'
 
 /** What the store uses of an ioredis (or iovalkey) client, standalone, sentinel-managed or cluster. */
-export interface IORedisClient {
+export interface IORedisClient extends ConnectionEvents {
   readonly isCluster: boolean
   readonly status: string
   readonly options?: { keyPrefix?: string | undefined }
@@ -22,6 +23,9 @@ export const isIORedis = (client: object): client is IORedisClient =>
   typeof (client as IORedisClient).status === 'string' &&
   typeof (client as IORedisClient).mget === 'function'
 
+// Every way out of 'ready' goes through 'close'; 'reconnecting' and 'end' follow it, 'ready' ends it.
+const IOREDIS_CONNECTION_EVENTS = ['ready', 'close', 'reconnecting', 'end'] as const
+
 export function ioredisAdapter(client: IORedisClient): SessionClient {
   // ioredis adds its keyPrefix to every key argument but neither to SCAN MATCH nor to the keys SCAN returns.
   const clientPrefix = client.options?.keyPrefix ?? ''
@@ -37,6 +41,9 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
     }
   }
 
+  // 'wait' is a lazyConnect client that has not been used yet: its first command connects it.
+  const isReady = () => client.status === 'ready' || client.status === 'wait'
+
   return {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
     get: (key) => client.get(key),
@@ -51,6 +58,7 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
         ? Promise.all(groupBySlot(keys, slotOf).map((group) => client.unlink(...group)))
         : client.unlink(...keys),
     scan,
-    isReady: () => client.status === 'ready',
+    isReady,
+    watchConnection: connectionWatch(client, IOREDIS_CONNECTION_EVENTS, isReady),
   }
 }

@@ -1,0 +1,71 @@
+import { storeError } from './errors.js'
+
+export const DEFAULT_TIMEOUT = 2000
+
+/** A call that has started and not yet settled: when it is due, and how to give up on it. */
+interface PendingCall {
+  readonly operation: string
+  readonly due: number
+  readonly reject: (error: unknown) => void
+}
+
+/** Wraps an async operation so that its Promise settles within the deadline, whatever the operation does. */
+export type WithinDeadline = <Args extends unknown[], Result>(
+  operation: string,
+  run: (...args: Args) => Promise<Result>,
+) => (...args: Args) => Promise<Result>
+
+const unbounded: WithinDeadline = (_operation, run) => run
+
+/**
+ * Deadlines for every call of one store, enforced by a single timer rather than one per call.
+ * All calls share one timeout, so the order in which they start is the order in which they fall
+ * due: the pending set (which iterates in insertion order) is a queue sorted by deadline, and the
+ * timer only ever needs to wake for its head. A call that settles leaves the set at once; a call
+ * that falls due is rejected and leaves it, so that its late answer (or late error) settles an
+ * already-settled Promise, which does nothing — no second callback, no unhandled rejection.
+ * `timeoutMs` 0 means no deadline at all.
+ */
+export function deadlines(timeoutMs: number): WithinDeadline {
+  if (timeoutMs === 0) return unbounded
+  const pending = new Set<PendingCall>()
+  let timer: NodeJS.Timeout | undefined
+
+  function wakeAfter(delay: number): void {
+    timer = setTimeout(sweep, delay)
+    // A deadline is no reason to keep the process alive; the socket the call waits on decides that.
+    timer.unref()
+  }
+
+  function sweep(): void {
+    timer = undefined
+    const now = performance.now()
+    for (const call of pending) {
+      // The first call not yet due is the earliest deadline left: sleep until then.
+      if (call.due > now) return wakeAfter(call.due - now)
+      pending.delete(call)
+      call.reject(
+        storeError('ERR_STORE_TIMEOUT', `${call.operation}() did not complete within the ${timeoutMs} ms timeout`),
+      )
+    }
+    // Nothing pending: no timer until the next call.
+  }
+
+  return (operation, run) =>
+    (...args) =>
+      new Promise((resolve, reject) => {
+        const call: PendingCall = { operation, due: performance.now() + timeoutMs, reject }
+        pending.add(call)
+        if (timer === undefined) wakeAfter(timeoutMs)
+        run(...args).then(
+          (value) => {
+            pending.delete(call)
+            resolve(value)
+          },
+          (error: unknown) => {
+            pending.delete(call)
+            reject(error)
+          },
+        )
+      })
+}
