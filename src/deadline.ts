@@ -42,7 +42,10 @@ export function deadlines(timeoutMs: number): WithinDeadline {
     const now = performance.now()
     for (const call of pending) {
       // The first call not yet due is the earliest deadline left: sleep until then.
-      if (call.due > now) return wakeAfter(call.due - now)
+      if (call.due > now) {
+        wakeAfter(call.due - now)
+        return
+      }
       pending.delete(call)
       call.reject(
         storeError('ERR_STORE_TIMEOUT', `${call.operation}() did not complete within the ${timeoutMs} ms timeout`),

@@ -27,13 +27,21 @@ export const DEFAULT_MISSING_SESSION_MESSAGE = 'Sessions are unavailable; try ag
 export function requireSession(options: RequireSessionOptions = {}) {
   const { status, retryAfter, message, onMissing } = checked(options)
   return function requireSessionMiddleware(req: RequestWithSession, res: ServerResponse, next: NextFunction): void {
-    if (req.session) return next()
-    if (onMissing) return onMissing(req, res, next)
-    res.statusCode = status
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-    if (retryAfter > 0) res.setHeader('Retry-After', String(retryAfter))
-    res.end(message)
+    if (req.session) {
+      next()
+    } else if (onMissing) {
+      onMissing(req, res, next)
+    } else {
+      answer(res, status, retryAfter, message)
+    }
   }
+}
+
+function answer(res: ServerResponse, status: number, retryAfter: number, message: string): void {
+  res.statusCode = status
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+  if (retryAfter > 0) res.setHeader('Retry-After', String(retryAfter))
+  res.end(message)
 }
 
 function checked(options: RequireSessionOptions) {
