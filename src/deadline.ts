@@ -2,6 +2,10 @@ import { storeError } from './errors.js'
 
 export const DEFAULT_TIMEOUT = 2000
 
+// While calls keep falling due (Redis hangs under load), one wake-up every few milliseconds rejects them in batches
+// rather than one timer each; a call is rejected at most this much after its deadline.
+const SWEEP_GRANULARITY = 10
+
 /** A call that has started and not yet settled: when it is due, and how to give up on it. */
 interface PendingCall {
   readonly operation: string
@@ -39,11 +43,12 @@ export function deadlines(timeoutMs: number): WithinDeadline {
 
   function sweep(): void {
     timer = undefined
-    const now = performance.now()
+    // Timers count whole milliseconds and may wake a fraction early: a call due within one is due now.
+    const now = performance.now() + 1
     for (const call of pending) {
       // The first call not yet due is the earliest deadline left: sleep until then.
       if (call.due > now) {
-        wakeAfter(call.due - now)
+        wakeAfter(Math.max(call.due - now, SWEEP_GRANULARITY))
         return
       }
       pending.delete(call)
