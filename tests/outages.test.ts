@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore, type RedisSessionStore, RedisSessionStoreError } from '../src/index.js'
+import { createRedisStore, DEFAULT_TIMEOUT, type RedisSessionStore, RedisSessionStoreError } from '../src/index.js'
 import { sessionFor, uniquePrefix } from './conformance.js'
 import type { Address } from './helpers/clients.js'
 import { faultClients, type StartClient, type UnwaitedClient } from './helpers/fault-clients.js'
@@ -112,6 +112,20 @@ function faultSuite(name: string, start: StartClient, redis: () => RedisProcess,
     }
     assert.equal(await store.get('frozen'), sessionFor({ n: 1 }))
   })
+
+  if (name === 'node-redis 6') {
+    test('times out with no option set, when a live connection stops answering', async () => {
+      const store = createRedisStore({ client: await connect(), prefix: uniquePrefix() })
+      redis().freeze()
+      try {
+        const error = await failure(store.get('frozen'))
+        assert.is(error.code, 'ERR_STORE_TIMEOUT')
+        assert.match(error.message, `within the ${DEFAULT_TIMEOUT} ms timeout`)
+      } finally {
+        redis().thaw()
+      }
+    })
+  }
 
   test('calls back exactly once when the answer comes after the timeout', async () => {
     const store = createRedisStore({ client: await connect(), prefix: uniquePrefix(), timeout: 100 })

@@ -1,5 +1,6 @@
 import { Redis as IORedis6 } from 'ioredis'
 import { Redis as IORedis5 } from 'ioredis5'
+import { Redis as IOValkey } from 'iovalkey'
 import * as nodeRedis6 from 'redis'
 import * as nodeRedis4 from 'redis4'
 import * as nodeRedis5 from 'redis5'
@@ -65,4 +66,5 @@ export const faultClients: Record<string, StartClient> = {
   'node-redis 4': nodeRedis(nodeRedis4 as unknown as NodeRedisLibrary),
   'ioredis 6': ioredis(IORedis6 as unknown as IORedisConstructor),
   'ioredis 5': ioredis(IORedis5 as unknown as IORedisConstructor),
+  iovalkey: ioredis(IOValkey as unknown as IORedisConstructor),
 }
