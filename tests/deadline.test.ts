@@ -94,13 +94,17 @@ deadline('calls back once, and raises no unhandled rejection, when the answer or
   assert.equal(unhandled, [])
 })
 
-deadline('arms one timer for a thousand concurrent calls, not one per call', async () => {
-  const realSetTimeout = globalThis.setTimeout
-  let armed = 0
+deadline('runs one timer for two thousand concurrent calls, not one per call', async () => {
+  const { setTimeout: realSetTimeout, setInterval: realSetInterval } = globalThis
+  let timers = 0
   globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-    armed++
+    timers++
     return realSetTimeout(...args)
   }) as typeof setTimeout
+  globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
+    timers++
+    return realSetInterval(...args)
+  }) as typeof setInterval
   try {
     const within = deadlines(30)
     const answered = Array.from({ length: 1000 }, (_, i) => within('get', async () => i)())
@@ -108,9 +112,35 @@ deadline('arms one timer for a thousand concurrent calls, not one per call', asy
     await Promise.all([...answered, ...hanging])
   } finally {
     globalThis.setTimeout = realSetTimeout
+    globalThis.setInterval = realSetInterval
   }
-  // One to wake for the oldest call, and a few more for calls that started later; never one per call.
-  assert.ok(armed < 10, `${armed} timers armed for 2000 calls`)
+  assert.is(timers, 1)
+})
+
+deadline('stops its timer when no call is pending, and starts it again for the next call', async () => {
+  const { setInterval: realSetInterval, clearInterval: realClearInterval } = globalThis
+  const running = new Set<unknown>()
+  globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
+    const timer = realSetInterval(...args)
+    running.add(timer)
+    return timer
+  }) as typeof setInterval
+  globalThis.clearInterval = ((timer: NodeJS.Timeout | undefined) => {
+    running.delete(timer)
+    realClearInterval(timer)
+  }) as typeof clearInterval
+  try {
+    const within = deadlines(20)
+    await within('get', async () => 'quick')()
+    await rejection(within('get', never)())
+    await sleep(50)
+    assert.is(running.size, 0)
+    const error = await rejection(within('set', never)())
+    assert.is((error as RedisSessionStoreError).code, 'ERR_STORE_TIMEOUT')
+  } finally {
+    globalThis.setInterval = realSetInterval
+    globalThis.clearInterval = realClearInterval
+  }
 })
 
 deadline.run()
