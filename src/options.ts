@@ -1,5 +1,6 @@
 import { type SessionClient, sessionClientFor } from './client/index.js'
 import { jsonSerializer, type Serializer } from './codec.js'
+import { DEFAULT_TIMEOUT } from './deadline.js'
 import { describe, optionError } from './errors.js'
 import { DEFAULT_SCAN_COUNT } from './scan.js'
 import type { SessionRecord } from './session.js'
@@ -40,6 +41,8 @@ export interface RedisStoreOptions {
    */
   // A method, so that a function of express-session's SessionData (a wider type) is accepted as it is.
   userId?(session: SessionRecord): string | undefined
+  /** Milliseconds within which every store call settles, with an ERR_STORE_TIMEOUT error if Redis has not answered. 0 disables. Default 2000. */
+  timeout?: number
 }
 
 export interface StoreSettings {
@@ -53,6 +56,7 @@ export interface StoreSettings {
   onCorruptSession: CorruptSessionPolicy
   allowClearWithEmptyPrefix: boolean
   userId: UserIdOption | undefined
+  timeout: number
 }
 
 /** Checks every option once, at creation, and fills in the defaults. */
@@ -69,7 +73,19 @@ export function resolveOptions(options: RedisStoreOptions): StoreSettings {
     onCorruptSession: oneOf('onCorruptSession', options.onCorruptSession, ['miss', 'fail'] as const),
     allowClearWithEmptyPrefix: booleanOption('allowClearWithEmptyPrefix', options.allowClearWithEmptyPrefix),
     userId: userIdOption(options.userId, options.prefix ?? DEFAULT_PREFIX),
+    timeout: timeoutOption(options.timeout),
   }
+}
+
+// Node.js runs a longer setTimeout after 1 ms instead, so a longer timeout would fire at once.
+const LONGEST_TIMER = 2_147_483_647
+
+function timeoutOption(value: unknown): number {
+  if (value === undefined) return DEFAULT_TIMEOUT
+  if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > LONGEST_TIMER) {
+    throw optionError('timeout', `an integer number of milliseconds from 0 (no timeout) to ${LONGEST_TIMER}`, value)
+  }
+  return value as number
 }
 
 function stringOption(name: string, value: unknown, fallback: string): string {

@@ -1,10 +1,11 @@
 import { escapeGlob } from '../keys.js'
+import { type ConnectionEvents, connectionWatch } from './connection.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
 import { scanNode } from './types.js'
 
 /** What the store uses of an ioredis (or iovalkey) client, standalone, sentinel-managed or cluster. */
-export interface IORedisClient {
+export interface IORedisClient extends ConnectionEvents {
   readonly isCluster: boolean
   readonly status: string
   readonly options?: { keyPrefix?: string | undefined }
@@ -23,6 +24,9 @@ export const isIORedis = (client: object): client is IORedisClient =>
   typeof (client as IORedisClient).isCluster === 'boolean' &&
   typeof (client as IORedisClient).status === 'string' &&
   typeof (client as IORedisClient).mget === 'function'
+
+// Every way out of 'ready' goes through 'close'; 'reconnecting' and 'end' follow it, 'ready' ends it.
+const IOREDIS_CONNECTION_EVENTS = ['ready', 'close', 'reconnecting', 'end'] as const
 
 export function ioredisAdapter(client: IORedisClient): SessionClient {
   // ioredis adds its keyPrefix to every key argument but neither to SCAN MATCH nor to the keys SCAN returns.
@@ -43,6 +47,9 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
     }
   }
 
+  // 'wait' is a lazyConnect client that has not been used yet: its first command connects it.
+  const isReady = () => client.status === 'ready' || client.status === 'wait'
+
   return {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
     get: (key) => client.get(key),
@@ -57,7 +64,8 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
         ? Promise.all(groupBySlot(keys, slotOf).map((group) => client.unlink(...group)))
         : client.unlink(...keys),
     scan,
-    isReady: () => client.status === 'ready',
     evalOnKey: (script, key, args) => client.eval(script, 1, key, ...args),
+    isReady,
+    watchConnection: connectionWatch(client, IOREDIS_CONNECTION_EVENTS, isReady),
   }
 }
