@@ -71,7 +71,16 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
 
 // express-session's createSession reads `cookie` unconditionally, so a value without one would throw later.
 const isSessionRecord = (value: unknown): value is SessionRecord =>
-  isObject(value) && isObject((value as { cookie?: unknown }).cookie)
+  isObject(value) && isSessionCookie((value as { cookie?: unknown }).cookie)
+
+// express-session's Cookie throws on a maxAge that is not a number, and an originalMaxAge that is not one
+// makes its response hang: a stored cookie like that would fail every request of its user, so it is no session.
+const isSessionCookie = (cookie: unknown): boolean =>
+  isObject(cookie) &&
+  isDuration((cookie as { maxAge?: unknown }).maxAge) &&
+  isDuration((cookie as { originalMaxAge?: unknown }).originalMaxAge)
+
+const isDuration = (value: unknown): boolean => value == null || typeof value === 'number' || value instanceof Date
 
 const isObject = (value: unknown): value is object =>
   typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -5,6 +5,8 @@ export type StoreErrorCode =
   | 'ERR_UNSAFE_CLEAR'
   | 'ERR_STORE_TIMEOUT'
   | 'ERR_STORE_NOT_CONNECTED'
+  | 'ERR_SESSION_USER_ID'
+  | 'ERR_USER_ID_OPTION_MISSING'
 
 /** Every error the store creates itself: a stable `code`, the library's name, and the original error as `cause`. */
 export class RedisSessionStoreError extends Error {

@@ -8,6 +8,7 @@ import { pageRemover } from './remove-page.js'
 import { scanPages } from './scan.js'
 import type { SessionRecord, SessionWithId } from './session.js'
 import { isAlive, ttlFor } from './ttl.js'
+import { userIndexFor } from './user-index.js'
 
 /** Called with the error when a stored value cannot be decoded and the policy is to treat it as missing. */
 export type CorruptSessionListener = (error: unknown) => void
@@ -65,6 +66,8 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     return decoded instanceof Promise ? decoded.catch((error) => unreadable(error, sid, deleteIfCorrupt)) : decoded
   }
 
+  const users = userIndexFor({ ...settings, read: async (text, sid) => readSession(text, sid, false) })
+
   async function get(sid: string): Promise<SessionRecord | null> {
     requireSid(sid)
     const text = await client.get(keyOf(sid))
@@ -84,8 +87,11 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
       return
     }
     const text = toText(session, sid)
+    const owner = users.ownerOf(session)
+    const expiry = settings.disableTTL ? undefined : lazyTouch.padded(seconds)
     const since = lazyTouch.now()
-    await client.set(keyOf(sid), text, settings.disableTTL ? undefined : lazyTouch.padded(seconds))
+    // One round trip: the index update goes out with the SET, not after its reply.
+    await Promise.all([client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry)])
     lazyTouch.wrote(sid, text, seconds, since)
   }
 
@@ -96,13 +102,17 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     const seconds = secondsToLive(session)
     if (!isAlive(seconds)) {
       lazyTouch.forget(sid)
-      // EXPIRE never creates a key, and a non-positive expiry deletes it, as set() would.
+      // A non-positive expiry deletes the key, as set() would.
       await client.expire(keyOf(sid), 0)
       return
     }
+    // The key (and the index entry, written with the same expiry) already outlives the cookie.
     if (lazyTouch.canSkipTouch(sid, seconds)) return
+    // EXPIRE never creates a key. The index is re-scored too (and learns of sessions saved before it existed).
+    const owner = users.ownerOf(session)
     const since = lazyTouch.now()
-    await client.expire(keyOf(sid), lazyTouch.padded(seconds))
+    const expiry = lazyTouch.padded(seconds)
+    await Promise.all([client.expire(keyOf(sid), expiry), users.record(owner, sid, expiry)])
     lazyTouch.wrote(sid, undefined, seconds, since)
   }
 
@@ -166,9 +176,11 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     // Page by page, so that no single command makes Redis stall for every other client; a page is
     // removed while the next is scanned.
     for await (const removed of readAhead(keyPages(), removePage)) void removed
+    await users.clear()
   }
 
-  return { get, set, touch, destroy, clear, length, ids, all, sessions }
+  const { userSessions, destroyUserSessions } = users
+  return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions }
 }
 
 export type SessionOperations = ReturnType<typeof sessionOperations>

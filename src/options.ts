@@ -1,8 +1,11 @@
 import { type SessionClient, sessionClientFor } from './client/index.js'
 import { jsonSerializer, type Serializer } from './codec.js'
-import { optionError } from './errors.js'
+import { DEFAULT_TIMEOUT } from './deadline.js'
+import { describe, optionError } from './errors.js'
 import { DEFAULT_SCAN_COUNT } from './scan.js'
+import type { SessionRecord } from './session.js'
 import type { TtlOption } from './ttl.js'
+import { type UserIdOption, userIndexPrefixFor } from './user-index.js'
 
 export const DEFAULT_PREFIX = 'sess:'
 export const DEFAULT_TTL = 86_400
@@ -33,6 +36,14 @@ export interface RedisStoreOptions {
   /** With an empty prefix, clear() would empty the whole database; it refuses unless this is true. */
   allowClearWithEmptyPrefix?: boolean
   /**
+   * The id of the user a session belongs to (undefined when nobody is signed in). With it, the store keeps
+   * an index of each user's sessions, for userSessions() and destroyUserSessions().
+   */
+  // A method, so that a function of express-session's SessionData (a wider type) is accepted as it is.
+  userId?(session: SessionRecord): string | undefined
+  /** Milliseconds within which every store call settles, with an ERR_STORE_TIMEOUT error if Redis has not answered. 0 disables. Default 2000. */
+  timeout?: number
+  /**
    * Seconds: touch() sends no EXPIRE while the key already lives at least as long as the cookie, and
    * keys are given this many seconds beyond the cookie's expiry. Default 0 (every touch sends EXPIRE).
    */
@@ -49,6 +60,8 @@ export interface StoreSettings {
   scanCount: number
   onCorruptSession: CorruptSessionPolicy
   allowClearWithEmptyPrefix: boolean
+  userId: UserIdOption | undefined
+  timeout: number
   touchAfter: number
 }
 
@@ -65,8 +78,21 @@ export function resolveOptions(options: RedisStoreOptions): StoreSettings {
     scanCount: positiveIntegerOption('scanCount', options.scanCount, DEFAULT_SCAN_COUNT),
     onCorruptSession: oneOf('onCorruptSession', options.onCorruptSession, ['miss', 'fail'] as const),
     allowClearWithEmptyPrefix: booleanOption('allowClearWithEmptyPrefix', options.allowClearWithEmptyPrefix),
+    userId: userIdOption(options.userId, options.prefix ?? DEFAULT_PREFIX),
+    timeout: timeoutOption(options.timeout),
     touchAfter: touchAfterOption(options.touchAfter),
   }
+}
+
+// Node.js runs a longer setTimeout after 1 ms instead, so a longer timeout would fire at once.
+const LONGEST_TIMER = 2_147_483_647
+
+function timeoutOption(value: unknown): number {
+  if (value === undefined) return DEFAULT_TIMEOUT
+  if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > LONGEST_TIMER) {
+    throw optionError('timeout', `an integer number of milliseconds from 0 (no timeout) to ${LONGEST_TIMER}`, value)
+  }
+  return value as number
 }
 
 function stringOption(name: string, value: unknown, fallback: string): string {
@@ -109,6 +135,19 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   if (value === undefined) return allowed[0]
   if (!allowed.includes(value as T)) throw optionError(name, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value)
   return value as T
+}
+
+function userIdOption(value: unknown, prefix: string): UserIdOption | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') throw optionError('userId', 'a function of the session', value)
+  // ids(), length() and clear() take every key under the prefix for a session; an index key there would count.
+  if (userIndexPrefixFor(prefix).startsWith(prefix)) {
+    throw new TypeError(
+      `redis-session-store: option "userId" cannot be used with prefix ${describe(prefix)}: ` +
+        `the user index keys (${describe(userIndexPrefixFor(prefix))}...) would fall under it`,
+    )
+  }
+  return value as UserIdOption
 }
 
 function touchAfterOption(value: unknown): number {

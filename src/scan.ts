@@ -1,4 +1,5 @@
 import { type SessionClient, sessionClientFor } from './client/index.js'
+import { optionError } from './errors.js'
 import { scanPatternFor } from './keys.js'
 
 export const DEFAULT_SCAN_COUNT = 100
@@ -16,7 +17,11 @@ export interface ScanKeysOptions {
  * Accepts any client the store accepts.
  */
 export function scanKeys(client: unknown, options: ScanKeysOptions): AsyncIterable<string[]> {
-  return scanPages(sessionClientFor(client), options.prefix, options.count ?? DEFAULT_SCAN_COUNT)
+  if (typeof options !== 'object' || options === null) throw optionError('options', 'an object', options)
+  const { prefix, count = DEFAULT_SCAN_COUNT } = options
+  if (typeof prefix !== 'string') throw optionError('prefix', 'a string', prefix)
+  if (!Number.isSafeInteger(count) || count <= 0) throw optionError('count', 'a positive integer', count)
+  return scanPages(sessionClientFor(client), prefix, count)
 }
 
 export async function* scanPages(client: SessionClient, prefix: string, count: number): AsyncIterable<string[]> {

@@ -1,9 +1,13 @@
 import type { EventEmitter } from 'node:events'
 import { type CallbackOrPromise, callbackOrPromise } from './callback.js'
+import type { SessionClient } from './client/index.js'
+import { deadlines } from './deadline.js'
+import { failFastOn } from './fail-fast.js'
 import { sessionOperations } from './operations.js'
-import { type RedisStoreOptions, resolveOptions } from './options.js'
+import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
 import type { SessionRecord, SessionWithId } from './session.js'
 import { defaultStoreBase, type StoreBase } from './store-base.js'
+import type { DestroyUserSessions } from './user-index.js'
 
 /** The store: express-session's Store contract, each method with a callback or as a Promise. */
 export interface RedisSessionStore extends EventEmitter {
@@ -17,6 +21,10 @@ export interface RedisSessionStore extends EventEmitter {
   all: CallbackOrPromise<[], SessionWithId[]>
   /** Every session under the prefix, read page by page as SCAN returns them. */
   sessions(): AsyncIterable<SessionWithId>
+  /** Ids of the user's live sessions (needs the userId option). */
+  userSessions: CallbackOrPromise<[userId: string], string[]>
+  /** Destroys the user's sessions, but for `except`; resolves to how many (needs the userId option). */
+  destroyUserSessions: DestroyUserSessions
   // Inherited from express-session's Store, which calls get/destroy to implement them.
   regenerate(req: unknown, callback: (error?: unknown) => void): void
   load<Session>(sid: string, callback: (error: unknown, session?: Session) => void): void
@@ -33,19 +41,43 @@ export function attachStoreMethods<Base extends EventEmitter>(
   store: Base,
   options: RedisStoreOptions,
 ): Base & RedisSessionStore {
-  const operations = sessionOperations(resolveOptions(options), (error) => store.emit('corruptSession', error))
+  const settings = resolveOptions(options)
+  const operations = sessionOperations(settings, (error) => store.emit('corruptSession', error))
+  const guard = guardFor(settings)
   const methods: Omit<RedisSessionStore, keyof EventEmitter | 'regenerate' | 'load' | 'createSession'> = {
-    get: callbackOrPromise(operations.get),
-    set: callbackOrPromise(operations.set),
-    touch: callbackOrPromise(operations.touch),
-    destroy: callbackOrPromise(operations.destroy),
-    clear: callbackOrPromise(operations.clear),
-    length: callbackOrPromise(operations.length),
-    ids: callbackOrPromise(operations.ids),
-    all: callbackOrPromise(operations.all),
+    get: callbackOrPromise(guard('get', operations.get)),
+    set: callbackOrPromise(guard('set', operations.set)),
+    touch: callbackOrPromise(guard('touch', operations.touch)),
+    destroy: callbackOrPromise(guard('destroy', operations.destroy)),
+    clear: callbackOrPromise(guard('clear', operations.clear)),
+    length: callbackOrPromise(guard('length', operations.length)),
+    ids: callbackOrPromise(guard('ids', operations.ids)),
+    all: callbackOrPromise(guard('all', operations.all)),
     sessions: operations.sessions,
+    userSessions: callbackOrPromise(guard('userSessions', operations.userSessions)),
+    destroyUserSessions: callbackOrPromise(
+      guard('destroyUserSessions', operations.destroyUserSessions),
+    ) as DestroyUserSessions,
   }
+  reportConnection(settings.client, store)
   return Object.assign(store, methods) as Base & RedisSessionStore
+}
+
+/** Every call fails at once while the client is not connected, and settles within the timeout otherwise. */
+function guardFor(settings: StoreSettings) {
+  const failFast = failFastOn(settings.client)
+  const withinDeadline = deadlines(settings.timeout)
+  return <Args extends unknown[], Result>(operation: string, run: (...args: Args) => Promise<Result>) =>
+    failFast(operation, withinDeadline(operation, run))
+}
+
+// express-session listens for 'disconnect' and 'connect' once, right after the store is created: a client that
+// is not connected yet is reported on the next tick, when that listener is there to hear it.
+function reportConnection(client: SessionClient, store: EventEmitter): void {
+  client.watchConnection(store)
+  process.nextTick(() => {
+    if (!client.isReady()) store.emit('disconnect')
+  })
 }
 
 export type { StoreBase }

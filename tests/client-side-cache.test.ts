@@ -6,9 +6,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore, type SessionRecord } from '../src/index.js'
 import { sessionFor, uniquePrefix } from './conformance.js'
+import { sessionApp, visit } from './helpers/express-visits.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type RunningRedis, startRedis } from './helpers/redis-server.js'
-import { sessionApp, visit } from './helpers/session-app.js'
 
 interface Closable {
   on(event: 'error', listener: () => void): unknown

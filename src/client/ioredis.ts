@@ -1,9 +1,11 @@
+import { escapeGlob } from '../keys.js'
+import { type ConnectionEvents, connectionWatch } from './connection.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
 import { scanNode } from './types.js'
 
 /** What the store uses of an ioredis (or iovalkey) client, standalone, sentinel-managed or cluster. */
-export interface IORedisClient {
+export interface IORedisClient extends ConnectionEvents {
   readonly isCluster: boolean
   readonly status: string
   readonly options?: { keyPrefix?: string | undefined }
@@ -14,6 +16,7 @@ export interface IORedisClient {
   unlink(...keys: string[]): Promise<unknown>
   mget(...keys: string[]): Promise<Array<string | null>>
   scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>
+  eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>
   nodes?(role: 'master'): IORedisClient[]
 }
 
@@ -22,20 +25,30 @@ export const isIORedis = (client: object): client is IORedisClient =>
   typeof (client as IORedisClient).status === 'string' &&
   typeof (client as IORedisClient).mget === 'function'
 
+// Every way out of 'ready' goes through 'close'; 'reconnecting' and 'end' follow it, 'ready' ends it.
+const IOREDIS_CONNECTION_EVENTS = ['ready', 'close', 'reconnecting', 'end'] as const
+
 export function ioredisAdapter(client: IORedisClient): SessionClient {
   // ioredis adds its keyPrefix to every key argument but neither to SCAN MATCH nor to the keys SCAN returns.
   const clientPrefix = client.options?.keyPrefix ?? ''
+  // Taken literally in SCAN MATCH, as the store's own prefix is: `app[1]:` must not match `app1:`.
+  const clientMatchPrefix = escapeGlob(clientPrefix)
   const unprefixed = (key: string) => (key.startsWith(clientPrefix) ? key.slice(clientPrefix.length) : key)
   const slotOf = (key: string) => clientPrefix + key
   const nodes = () => (client.isCluster && client.nodes ? client.nodes('master') : [client])
 
   async function* scan(match: string, count: number): AsyncIterable<string[]> {
     for (const node of nodes()) {
-      for await (const keys of scanNode((cursor) => node.scan(cursor, 'MATCH', clientPrefix + match, 'COUNT', count))) {
+      for await (const keys of scanNode((cursor) =>
+        node.scan(cursor, 'MATCH', clientMatchPrefix + match, 'COUNT', count),
+      )) {
         yield keys.map(unprefixed)
       }
     }
   }
+
+  // 'wait' is a lazyConnect client that has not been used yet: its first command connects it.
+  const isReady = () => client.status === 'ready' || client.status === 'wait'
 
   return {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
@@ -51,6 +64,8 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
         ? Promise.all(groupBySlot(keys, slotOf).map((group) => client.unlink(...group)))
         : client.unlink(...keys),
     scan,
-    isReady: () => client.status === 'ready',
+    evalOnKey: (script, key, args) => client.eval(script, 1, key, ...args),
+    isReady,
+    watchConnection: connectionWatch(client, IOREDIS_CONNECTION_EVENTS, isReady),
   }
 }

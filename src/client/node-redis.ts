@@ -1,9 +1,10 @@
+import { type ConnectionEvents, connectionWatch } from './connection.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
 import { scanNode } from './types.js'
 
 /** The typed commands node-redis v4, v5 and v6 share on a client, a cluster and a sentinel. */
-interface NodeRedisCommands {
+interface NodeRedisCommands extends ConnectionEvents {
   get(key: string): Promise<unknown>
   set(key: string, value: string, options?: { EX: number }): Promise<unknown>
   expire(key: string, seconds: number): Promise<unknown>
@@ -21,6 +22,7 @@ export interface NodeRedisClient extends NodeRedisCommands {
 export interface NodeRedisCluster extends NodeRedisCommands {
   readonly masters: unknown[]
   nodeClient(node: unknown): NodeRedisClient | Promise<NodeRedisClient>
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>
 }
 
 export interface NodeRedisSentinel extends NodeRedisCommands {
@@ -44,7 +46,13 @@ export const isNodeRedisClient = (client: object): client is NodeRedisClient =>
 const asText = (value: unknown): string | null =>
   typeof value === 'string' ? value : value == null ? null : String(value)
 
-function commonCommands(client: NodeRedisCommands) {
+// A client leaves 'ready' with 'reconnecting' (or 'end' when closed); only 'error' tells that its reconnect
+// strategy gave up. A cluster (v4, v5) says only whether it is open: 'connect' and 'disconnect' change that.
+const CLIENT_CONNECTION_EVENTS = ['ready', 'reconnecting', 'end', 'error'] as const
+const CLUSTER_CONNECTION_EVENTS = ['connect', 'disconnect', 'error'] as const
+
+function commonCommands(client: NodeRedisCommands, connectionEvents: readonly string[]) {
+  const isReady = () => client.isReady ?? client.isOpen ?? false
   return {
     get: (key: string) => client.get(key).then(asText),
     set: (key: string, value: string, ttlSeconds?: number) =>
@@ -54,9 +62,13 @@ function commonCommands(client: NodeRedisCommands) {
     // Sessions in a cluster land in many slots; node-redis 5 refuses a command that spans two (CROSSSLOT).
     getMany: (keys: readonly string[]) => getManyBySlot(keys, async (group) => (await client.mGet(group)).map(asText)),
     unlinkMany: (keys: readonly string[]) => Promise.all(groupBySlot(keys).map((group) => client.unlink(group))),
-    isReady: () => client.isReady ?? client.isOpen ?? false,
+    isReady,
+    watchConnection: connectionWatch(client, connectionEvents, isReady),
   }
 }
+
+// Sent raw: node-redis 4's cluster routes its typed eval() to a random node (it reads the keys from the wrong argument).
+const evalArgs = (script: string, key: string, args: readonly string[]) => ['EVAL', script, '1', key, ...args]
 
 const scanArgs = (cursor: string, match: string, count: number) => [
   'SCAN',
@@ -76,31 +88,34 @@ const singleServerCommands = (client: NodeRedisCommands) => ({
 export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
   return {
     kind: 'node-redis client',
-    ...commonCommands(client),
+    ...commonCommands(client, CLIENT_CONNECTION_EVENTS),
     ...singleServerCommands(client),
     scan: (match, count) =>
       scanNode(async (cursor) => (await client.sendCommand(scanArgs(cursor, match, count))) as [string, string[]]),
+    evalOnKey: (script, key, args) => client.sendCommand(evalArgs(script, key, args)),
   }
 }
 
 export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClient {
   return {
     kind: 'node-redis sentinel',
-    ...commonCommands(client),
+    ...commonCommands(client, CLIENT_CONNECTION_EVENTS),
     ...singleServerCommands(client),
     // The master has every key; a replica could lag behind it.
     scan: (match, count) =>
       scanNode(
         async (cursor) => (await client.sendCommand(false, scanArgs(cursor, match, count))) as [string, string[]],
       ),
+    evalOnKey: (script, key, args) => client.sendCommand(false, evalArgs(script, key, args)),
   }
 }
 
 export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClient {
   return {
     kind: 'node-redis cluster',
-    ...commonCommands(cluster),
+    ...commonCommands(cluster, CLUSTER_CONNECTION_EVENTS),
     scan: (match, count) => scanEveryMaster(cluster, match, count),
+    evalOnKey: (script, key, args) => cluster.sendCommand(key, false, evalArgs(script, key, args)),
   }
 }
 

@@ -1,3 +1,5 @@
+import type { WatchConnection } from './connection.js'
+
 /**
  * The commands the store sends, whatever the client library or topology. Each client family has
  * one small adapter to this shape; nothing else in the package knows which client it talks to.
@@ -18,6 +20,10 @@ export interface SessionClient {
   scan(match: string, count: number): AsyncIterable<string[]>
   /** Whether the client says it can send commands now. */
   isReady(): boolean
+  /** EVAL of a Lua script that touches `key` only, so it runs on the node of that key's slot. */
+  evalOnKey(script: string, key: string, args: readonly string[]): Promise<unknown>
+  /** Emits 'disconnect' and 'connect' on the observer as the client loses and regains its connection. */
+  watchConnection: WatchConnection
 }
 
 /** One SCAN call on one node: the next cursor and a page of keys. */

@@ -53,13 +53,13 @@ function ioredis(Library: IORedisConstructor, extra: Record<string, unknown> = {
 }
 
 /** A connected client of every supported library, for a standalone (or sentinel-managed) server. */
-export const standaloneClients: Record<string, ConnectClient> = {
+export const standaloneClients = {
   'node-redis 6': nodeRedis(nodeRedis6 as NodeRedisLibrary),
   'node-redis 5': nodeRedis(nodeRedis5 as NodeRedisLibrary),
   'node-redis 4': nodeRedis(nodeRedis4 as NodeRedisLibrary),
   'ioredis 6': ioredis(IORedis6 as IORedisConstructor),
   'ioredis 5': ioredis(IORedis5 as IORedisConstructor),
   iovalkey: ioredis(IOValkey as IORedisConstructor),
-}
+} satisfies Record<string, ConnectClient>
 
 export const connectIORedisWithKeyPrefix = (keyPrefix: string) => ioredis(IORedis6 as IORedisConstructor, { keyPrefix })

@@ -1,60 +1,59 @@
-import express from 'express'
+import express, { type ErrorRequestHandler } from 'express'
 import session from 'express-session'
-import request from 'supertest'
+import type { RedisSessionStore } from '../../src/index.js'
+import { type Address, type ClientHandle, standaloneClients } from './clients.js'
 
-export interface SessionAppOptions {
-  store: session.Store
-  rolling?: boolean
-  maxAgeMs?: number
+export type ClientLibrary = keyof typeof standaloneClients
+
+/** A connected client of the named library. */
+export function connectClient(library: ClientLibrary, address: Address): Promise<ClientHandle> {
+  return standaloneClients[library](address)
 }
 
-/** An Express app on express-session: /login puts a user in the session, /read only reads it. */
-export function sessionApp({ store, rolling = false, maxAgeMs = 3_600_000 }: SessionAppOptions): express.Express {
+export interface VisitReply {
+  /** How many times this session has visited, counting this visit. */
+  visits: number
+  /** Every field the application found in its session, beside the cookie. */
+  fields: string[]
+}
+
+/**
+ * An express 5 app with express-session on the given store. GET /visit counts visits in the session
+ * and answers with what the session held; PUT /large/:length puts a string of that length in it.
+ * Errors answer 500 with their code, and nothing else; `errors` lists the codes the app saw.
+ */
+export function sessionApp(store: RedisSessionStore) {
   const app = express()
+  const errors: string[] = []
+  // Quiet: express logs the errors it handles unless its env is 'test'.
+  app.set('env', 'test')
   app.use(
     session({
-      store,
-      secret: 'test secret',
+      store: store as unknown as session.Store,
+      secret: 'a test secret',
       resave: false,
       saveUninitialized: false,
-      rolling,
-      cookie: { maxAge: maxAgeMs },
+      name: 'sid',
     }),
   )
-  app.get('/login', (req, res) => {
-    ;(req.session as unknown as { user: string }).user = 'ada'
-    res.send('ok')
+  app.get('/visit', (req, res) => {
+    const data = req.session as unknown as Record<string, unknown>
+    const fields = Object.keys(data).filter((field) => field !== 'cookie')
+    const visits = (typeof data.visits === 'number' ? data.visits : 0) + 1
+    data.visits = visits
+    res.json({ visits, fields } satisfies VisitReply)
   })
-  app.get('/read', (req, res) => {
-    res.send(String((req.session as unknown as { user?: string }).user ?? 'nobody'))
+  app.put('/large/:length', (req, res) => {
+    ;(req.session as unknown as Record<string, unknown>).large = 'x'.repeat(Number(req.params.length))
+    res.json({ ok: true })
   })
-  return app
-}
-
-export interface Visit {
-  body: string
-  /** The session cookie as a Cookie header, when the response set one. */
-  cookie: string | undefined
-  /** The cookie's Expires attribute, when the response set one. */
-  expires: Date | undefined
-}
-
-/** One HTTP request to the app, optionally with a session cookie. */
-export async function visit(app: express.Express, path: string, cookie?: string): Promise<Visit> {
-  const call = request(app).get(path)
-  if (cookie) call.set('Cookie', cookie)
-  const response = await call
-  const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? [])[0]
-  const expires = setCookie ? /Expires=([^;]+)/i.exec(setCookie)?.[1] : undefined
-  return {
-    body: response.text,
-    cookie: setCookie?.split(';')[0],
-    expires: expires ? new Date(expires) : undefined,
+  const answerWithCode: ErrorRequestHandler = (error, _req, res, next) => {
+    const code = (error as { code?: string }).code ?? 'unknown'
+    errors.push(code)
+    // A failed save is reported after the response has started: express then ends the connection.
+    if (res.headersSent) return next(error)
+    res.status(500).json({ code })
   }
+  app.use(answerWithCode)
+  return { app, errors }
 }
-
-/** The session id inside a signed express-session cookie header ("connect.sid=s%3A<sid>.<signature>"). */
-export const sidIn = (cookie: string | undefined): string =>
-  decodeURIComponent(cookie?.split('=')[1] ?? '')
-    .slice(2)
-    .split('.')[0] ?? ''

@@ -1,0 +1,162 @@
+import express, { type NextFunction, type Request, type Response } from 'express'
+import session from 'express-session'
+import type { RedisSessionStore, SessionWithId } from '../src/index.js'
+import {
+  adminPage,
+  errorPage,
+  homePage,
+  type SampledSession,
+  type SessionRow,
+  sessionsPage,
+  signInPage,
+} from './pages.js'
+import { type DemoSessionData, userOf } from './session-data.js'
+
+export const SESSION_COOKIE = 'demo.sid'
+const DAY_MS = 24 * 60 * 60 * 1000
+const ADMIN_SAMPLE_SIZE = 10
+const MAX_NAME_LENGTH = 64
+
+export interface DemoAppOptions {
+  store: RedisSessionStore
+  /** Signs the session cookie; it must stay the same across restarts for sessions to survive them. */
+  secret: string
+}
+
+/** The demo's Express app: every page, on express-session with the given store. */
+export function demoApp({ store, secret }: DemoAppOptions): express.Express {
+  const app = express()
+  app.disable('x-powered-by')
+  // Browsers ask for an icon on every page; answered before the session, it neither reads nor writes one.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end())
+  app.use(express.urlencoded({ extended: false, limit: '4kb' }))
+  app.use(
+    session({
+      store,
+      secret,
+      name: SESSION_COOKIE,
+      resave: false,
+      saveUninitialized: false,
+      // SameSite=Lax keeps other sites from posting the demo's forms with the user's cookie.
+      cookie: { maxAge: DAY_MS, httpOnly: true, sameSite: 'lax' },
+    }),
+  )
+  app.use(noteLastSeen)
+
+  app.get('/', (req, res) => {
+    const user = req.session.user
+    if (!user) return void res.send(signInPage())
+    req.session.visits = (req.session.visits ?? 0) + 1
+    res.send(homePage(user, req.session.visits))
+  })
+
+  app.post('/sign-in', async (req, res) => {
+    const name = String(req.body?.name ?? '').trim()
+    if (name === '' || name.length > MAX_NAME_LENGTH) {
+      return void res.status(400).send(signInPage(`Type a name of 1 to ${MAX_NAME_LENGTH} characters.`))
+    }
+    // A new session id at sign-in, so that an id planted before it (session fixation) is worth nothing.
+    await promised((done) => req.session.regenerate(done))
+    const now = Date.now()
+    const data: DemoSessionData = { user: name, visits: 0, signedInAt: now, lastSeen: now, browser: browserOf(req) }
+    Object.assign(req.session, data)
+    res.redirect(303, '/')
+  })
+
+  app.post('/sign-out', async (req, res) => {
+    await promised((done) => req.session.destroy(done))
+    res.clearCookie(SESSION_COOKIE).redirect(303, '/')
+  })
+
+  app.get('/sessions', signedIn, async (req, res) => {
+    const user = req.session.user as string
+    const signedOut = Number(req.query.signedOut)
+    const notice = Number.isInteger(signedOut)
+      ? `Signed out ${signedOut} other ${plural(signedOut, 'session')}.`
+      : undefined
+    res.send(sessionsPage(user, req.sessionID, await sessionRows(store, user), notice))
+  })
+
+  app.post('/sessions/sign-out-others', signedIn, async (req, res) => {
+    const count = await store.destroyUserSessions(req.session.user as string, { except: req.sessionID })
+    res.redirect(303, `/sessions?signedOut=${count}`)
+  })
+
+  app.post('/sessions/sign-out-everywhere', signedIn, async (req, res) => {
+    await store.destroyUserSessions(req.session.user as string)
+    // This browser's session is gone from Redis too; destroying it here keeps express-session from saving it again.
+    await promised((done) => req.session.destroy(done))
+    res.clearCookie(SESSION_COOKIE).redirect(303, '/')
+  })
+
+  app.get('/admin', async (req, res) => {
+    res.send(adminPage(req.session.user, await store.length(), await sample(store.sessions(), ADMIN_SAMPLE_SIZE)))
+  })
+
+  app.use((_req, res) => void res.status(404).send(errorPage(404, 'There is no such page.')))
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    console.error('demo: request failed:', error)
+    res.status(500).send(errorPage(500, error instanceof Error ? error.message : String(error)))
+  })
+  return app
+}
+
+// Every request of a signed-in user changes the session, so the stored copy (and its expiry) is fresh.
+function noteLastSeen(req: Request, _res: Response, next: NextFunction) {
+  if (req.session.user) req.session.lastSeen = Date.now()
+  next()
+}
+
+function signedIn(req: Request, res: Response, next: NextFunction) {
+  if (req.session.user) next()
+  else res.redirect(303, '/')
+}
+
+async function sessionRows(store: RedisSessionStore, user: string): Promise<SessionRow[]> {
+  const sids = await store.userSessions(user)
+  const sessions = await Promise.all(sids.map(async (sid) => ({ sid, stored: await store.get(sid) })))
+  const rows: SessionRow[] = []
+  for (const { sid, stored } of sessions) {
+    // A session that expired since the index was read is simply not shown.
+    if (!stored) continue
+    const data = stored as typeof stored & Partial<DemoSessionData>
+    rows.push({
+      sid,
+      browser: data.browser ?? 'unknown',
+      signedInAt: data.signedInAt ?? 0,
+      lastSeen: data.lastSeen ?? 0,
+      expires: expiryOf(stored),
+    })
+  }
+  return rows.sort((a, b) => a.signedInAt - b.signedInAt)
+}
+
+/** The first `size` sessions the iterator yields; leaving the loop early stops the SCAN. */
+async function sample(sessions: AsyncIterable<SessionWithId>, size: number): Promise<SampledSession[]> {
+  const found: SampledSession[] = []
+  if (size <= 0) return found
+  for await (const stored of sessions) {
+    found.push({ sid: stored.id, user: userOf(stored), expires: expiryOf(stored) })
+    if (found.length >= size) break
+  }
+  return found
+}
+
+function expiryOf(stored: { cookie: { expires?: Date | string | null | undefined } }): number | undefined {
+  const expires = stored.cookie.expires
+  return expires == null ? undefined : new Date(expires).getTime()
+}
+
+/** A short name for the browser, from its User-Agent header. */
+function browserOf(req: Request): string {
+  const agent = req.get('user-agent') ?? ''
+  const known = /(Firefox|Edg|OPR|Chrome|Chromium|Safari|curl)\/[\d.]+/.exec(agent)?.[0]
+  const headless = agent.includes('Headless') ? ' (headless)' : ''
+  return known ? `${known.split('.')[0]}${headless}` : agent.slice(0, 40) || 'unknown'
+}
+
+const plural = (count: number, word: string) => (count === 1 ? word : `${word}s`)
+
+function promised(start: (done: (error?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => start((error) => (error ? reject(error) : resolve())))
+}

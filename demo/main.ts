@@ -1,0 +1,49 @@
+// `npm run demo`: the demo app on an embedded Redis, or on $REDIS_URL; $PORT (default 3000).
+import type { AddressInfo } from 'node:net'
+import { createClient } from 'redis'
+import { createRedisStore } from '../src/index.js'
+import { demoApp } from './app.js'
+import { demoRedis } from './redis.js'
+import { userOf } from './session-data.js'
+
+const DEFAULT_PORT = 3000
+const port = process.env.PORT === undefined || process.env.PORT === '' ? DEFAULT_PORT : Number(process.env.PORT)
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`demo: PORT must be a port number; received ${JSON.stringify(process.env.PORT)}`)
+  process.exit(1)
+}
+
+const redis = await demoRedis()
+const client = createClient({ url: redis.url })
+client.on('error', (error: Error) => console.error('demo: redis:', error.message))
+await client.connect()
+
+const store = createRedisStore({ client, prefix: 'demo:sess:', userId: userOf })
+// A fixed default keeps sessions valid across restarts of the demo; a real app reads its secret from the environment.
+const secret = process.env.SESSION_SECRET ?? 'redis-session-store demo secret'
+const server = demoApp({ store, secret }).listen(port)
+server.once('listening', () => {
+  const { port: actual } = server.address() as AddressInfo
+  console.log(`redis-session-store demo: http://localhost:${actual}/ (sessions in ${redis.origin}, ${redis.url})`)
+  console.log('Press Ctrl-C to stop.')
+})
+server.once('error', (error) => {
+  console.error('demo: cannot listen:', error.message)
+  void shutDown(1)
+})
+
+let stopping = false
+async function shutDown(exitCode: number) {
+  if (stopping) return
+  stopping = true
+  // Open keep-alive connections from browsers would otherwise hold close() until they time out.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeAllConnections()
+  await closed
+  await client.close().catch(() => {})
+  await redis.stop()
+  console.log('demo: stopped')
+  process.exit(exitCode)
+}
+process.once('SIGINT', () => void shutDown(0))
+process.once('SIGTERM', () => void shutDown(0))

@@ -1,0 +1,80 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createRedisStore } from '../src/index.js'
+import { sessionFor, uniquePrefix } from './conformance.js'
+import { standaloneClients } from './helpers/clients.js'
+import { startRedis } from './helpers/redis-server.js'
+
+const server = await startRedis()
+const handle = await standaloneClients['ioredis 6'](server)
+const test = suite('the callback adapter')
+
+test.after(async () => {
+  await handle.close()
+  await server.stop()
+})
+
+/** Runs `act` and collects what escapes as an uncaught exception or an unhandled rejection meanwhile. */
+async function escapes(act: () => void, settleMs = 50): Promise<{ uncaught: unknown[]; unhandled: unknown[] }> {
+  const uncaught: unknown[] = []
+  const unhandled: unknown[] = []
+  const onUncaught = (error: unknown) => uncaught.push(error)
+  const onUnhandled = (error: unknown) => unhandled.push(error)
+  // uvu installs no handler of its own; these replace the default "crash" for the duration of the act.
+  process.on('uncaughtException', onUncaught)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    act()
+    await new Promise((resolve) => setTimeout(resolve, settleMs))
+  } finally {
+    process.off('uncaughtException', onUncaught)
+    process.off('unhandledRejection', onUnhandled)
+  }
+  return { uncaught, unhandled }
+}
+
+test('a callback that throws is not called again with its own exception; the exception escapes once', async () => {
+  const store = createRedisStore({ client: handle.client, prefix: uniquePrefix('cb') })
+  let calls = 0
+  const thrown = new Error('thrown by the application')
+  const { uncaught, unhandled } = await escapes(() =>
+    store.get('anything', () => {
+      calls += 1
+      throw thrown
+    }),
+  )
+  assert.is(calls, 1)
+  assert.equal(uncaught, [thrown])
+  assert.equal(unhandled, [])
+})
+
+test('with a callback, a failure is reported only to the callback, never as an unhandled rejection', async () => {
+  const store = createRedisStore({ client: handle.client, prefix: uniquePrefix('cb') })
+  const errors: unknown[] = []
+  let returned: unknown = 'not called'
+  const { uncaught, unhandled } = await escapes(() => {
+    returned = store.set('', sessionFor(), (error) => errors.push(error))
+  })
+  assert.is(returned, undefined)
+  assert.is(errors.length, 1)
+  assert.instance(errors[0], TypeError)
+  assert.equal([uncaught, unhandled], [[], []])
+})
+
+test('without a callback, every method returns a Promise', async () => {
+  const store = createRedisStore({ client: handle.client, prefix: uniquePrefix('cb') })
+  const pending = [
+    store.set('p', sessionFor()),
+    store.get('p'),
+    store.touch('p', sessionFor()),
+    store.length(),
+    store.ids(),
+    store.all(),
+    store.destroy('p'),
+    store.clear(),
+  ]
+  for (const promise of pending) assert.instance(promise, Promise)
+  await Promise.all(pending)
+})
+
+test.run()

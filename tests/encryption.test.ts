@@ -1,0 +1,212 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createEncryptedSerializer, createRedisStore, type RedisStoreOptions, type Serializer } from '../src/index.js'
+import { sessionFor, uniquePrefix } from './conformance.js'
+import type { ClientHandle } from './helpers/clients.js'
+import { type Inspector, standaloneInspector } from './helpers/inspector.js'
+import { startRedis } from './helpers/redis-server.js'
+import { connectClient } from './helpers/session-app.js'
+
+const OLD_SECRET = 'old secret: correct horse battery staple 1'
+const NEW_SECRET = 'new secret: correct horse battery staple 2'
+// Created once: each secret costs one scrypt derivation.
+const oldOnly = createEncryptedSerializer({ secrets: [OLD_SECRET] })
+const rotated = createEncryptedSerializer({ secrets: [NEW_SECRET, OLD_SECRET] })
+const newOnly = createEncryptedSerializer({ secrets: [NEW_SECRET] })
+
+const codeOf = (error: unknown) => (error as { code?: string } | undefined)?.code
+
+/** Every message and stack in an error and its causes, to search for what must not be there. */
+function everythingSaidBy(error: unknown): string {
+  const parts: string[] = []
+  for (let e = error; e instanceof Error; e = e.cause) parts.push(e.message, e.stack ?? '')
+  return parts.join('\n')
+}
+
+const options = suite('createEncryptedSerializer options')
+
+options('refuses missing, empty or non-array secrets with a TypeError naming "secrets"', () => {
+  for (const given of [{}, { secrets: [] }, { secrets: 'a single string that is long enough!!' }, { secrets: 42 }]) {
+    assert.throws(
+      () => createEncryptedSerializer(given as never),
+      (error: unknown) => error instanceof TypeError && error.message.includes('"secrets"'),
+    )
+  }
+  assert.throws(() => createEncryptedSerializer(undefined as never), TypeError)
+})
+
+options('refuses a secret that is not a string or is too short, naming it and never quoting it', () => {
+  const short = 'hunter2'
+  for (const [secrets, name] of [
+    [[short], 'secrets[0]'],
+    [[OLD_SECRET, ''], 'secrets[1]'],
+    [[OLD_SECRET, 12345], 'secrets[1]'],
+    [[null], 'secrets[0]'],
+  ] as const) {
+    let caught: unknown
+    try {
+      createEncryptedSerializer({ secrets: secrets as never })
+    } catch (error) {
+      caught = error
+    }
+    assert.instance(caught, TypeError)
+    assert.ok((caught as Error).message.includes(`"${name}"`), (caught as Error).message)
+    assert.not.ok((caught as Error).message.includes(short))
+  }
+})
+
+options('refuses a secrets string without quoting it', () => {
+  const secret = 'short secret in the wrong shape'
+  assert.throws(
+    () => createEncryptedSerializer({ secrets: secret as never }),
+    (error: unknown) => error instanceof TypeError && !error.message.includes(secret),
+  )
+})
+
+options('refuses an inner serializer without stringify and parse, naming "serializer"', () => {
+  assert.throws(
+    () => createEncryptedSerializer({ secrets: [OLD_SECRET], serializer: { stringify: JSON.stringify } as never }),
+    (error: unknown) => error instanceof TypeError && error.message.includes('"serializer"'),
+  )
+})
+
+options.run()
+
+const server = await startRedis()
+const stored = suite<Record<string, never>>('encrypted sessions in Redis')
+let handle: ClientHandle
+let redis: Inspector
+
+stored.before(async () => {
+  handle = await connectClient('node-redis 6', server)
+  redis = await standaloneInspector(server)
+})
+stored.after(async () => {
+  await handle.close()
+  await redis.close()
+  await server.stop()
+})
+
+const storeWith = (serializer: Serializer, more: Partial<RedisStoreOptions> = {}) => {
+  const prefix = uniquePrefix('enc')
+  return { prefix, store: createRedisStore({ client: handle.client, prefix, serializer, ...more }) }
+}
+
+stored('round-trips a session through Redis as tagged text that shows neither the data nor the id', async () => {
+  const { prefix, store } = storeWith(oldOnly)
+  const session = sessionFor({ user: 'ada lovelace', note: 'héllo ✓ 🌍' })
+  await store.set('sid-visible-nowhere', session)
+  const text = (await redis.get(`${prefix}sid-visible-nowhere`)) ?? ''
+  assert.ok(text.startsWith('v1.'), text)
+  for (const secret of ['ada lovelace', 'héllo', 'cookie', 'sid-visible-nowhere']) assert.not.ok(text.includes(secret))
+  assert.equal(await store.get('sid-visible-nowhere'), session)
+})
+
+stored('writes a fresh nonce each time: the same session never gives the same text twice', async () => {
+  const { prefix, store } = storeWith(oldOnly)
+  const texts = new Set<string>()
+  for (let i = 0; i < 20; i++) {
+    await store.set('same', sessionFor({ same: true }))
+    texts.add((await redis.get(`${prefix}same`)) ?? '')
+  }
+  assert.is(texts.size, 20)
+  const nonces = new Set(
+    [...texts].map((text) => Buffer.from(text.slice(3), 'base64url').subarray(0, 12).toString('hex')),
+  )
+  assert.is(nonces.size, 20)
+})
+
+stored('does not decode a value copied under another session id', async () => {
+  const { prefix, store } = storeWith(oldOnly, { onCorruptSession: 'fail' })
+  await store.set('victim', sessionFor({ user: 'admin' }))
+  await redis.set(`${prefix}attacker`, (await redis.get(`${prefix}victim`)) ?? '')
+  const error = await store.get('attacker').catch((e: unknown) => e)
+  assert.is(codeOf(error), 'ERR_SESSION_DECODE')
+  assert.is(codeOf((error as Error).cause), 'ERR_SESSION_DECODE')
+  assert.equal(await store.get('victim'), sessionFor({ user: 'admin' }))
+})
+
+stored('detects a change to any byte of the nonce, ciphertext or tag', async () => {
+  const { prefix, store } = storeWith(oldOnly)
+  const corrupt: unknown[] = []
+  store.on('corruptSession', (error) => corrupt.push(error))
+  await store.set('t', sessionFor({ role: 'user' }))
+  const sealed = Buffer.from(((await redis.get(`${prefix}t`)) ?? '').slice(3), 'base64url')
+  const positions = [0, 11, 12, Math.floor(sealed.length / 2), sealed.length - 16, sealed.length - 1]
+  for (const position of positions) {
+    const altered = Buffer.from(sealed)
+    altered[position] = (altered[position] ?? 0) ^ 0x01
+    await redis.set(`${prefix}t`, `v1.${altered.toString('base64url')}`)
+    assert.is(await store.get('t'), null, `byte ${position}`)
+  }
+  assert.is(corrupt.length, positions.length)
+})
+
+stored('rejects text in another format, truncated text and plain JSON as undecodable', async () => {
+  const { prefix, store } = storeWith(oldOnly, { onCorruptSession: 'fail' })
+  await store.set('ok', sessionFor())
+  const good = (await redis.get(`${prefix}ok`)) ?? ''
+  for (const text of [`v2.${good.slice(3)}`, good.slice(0, 20), 'v1.', JSON.stringify(sessionFor())]) {
+    await redis.set(`${prefix}bad`, text)
+    assert.is(codeOf(await store.get('bad').catch((e: unknown) => e)), 'ERR_SESSION_DECODE', text)
+  }
+})
+
+stored('rotates: secrets[0] encrypts, every secret decrypts, a dropped secret no longer does', async () => {
+  const before = storeWith(oldOnly)
+  await before.store.set('u', sessionFor({ written: 'with the old secret' }))
+  const during = createRedisStore({ client: handle.client, prefix: before.prefix, serializer: rotated })
+  assert.equal(await during.get('u'), sessionFor({ written: 'with the old secret' }))
+  await during.set('u', sessionFor({ written: 'with the new secret' }))
+  assert.is(await before.store.get('u'), null)
+  const after = createRedisStore({ client: handle.client, prefix: before.prefix, serializer: newOnly })
+  assert.equal(await after.get('u'), sessionFor({ written: 'with the new secret' }))
+  await before.store.set('v', sessionFor())
+  assert.is(await after.get('v'), null)
+})
+
+stored('says nothing secret in its errors: no secret, no session id, no session data', async () => {
+  const { prefix, store } = storeWith(
+    createEncryptedSerializer({
+      secrets: [OLD_SECRET],
+      serializer: { stringify: (session) => JSON.stringify(session), parse: (text) => JSON.parse(`${text}}`) },
+    }),
+    { onCorruptSession: 'fail' },
+  )
+  const sid = 'the-session-id-4242'
+  await store.set(sid, sessionFor({ password: 'p4ssw0rd-plaintext' }))
+  const errors = [await store.get(sid).catch((e: unknown) => e)]
+  await store.set(sid, sessionFor({ password: 'p4ssw0rd-plaintext' }))
+  await redis.set(`${prefix}other-id-4343`, (await redis.get(`${prefix}${sid}`)) ?? '')
+  errors.push(await store.get('other-id-4343').catch((e: unknown) => e))
+  const circular = sessionFor({ password: 'p4ssw0rd-plaintext' })
+  circular.self = circular
+  errors.push(await store.set(sid, circular).catch((e: unknown) => e))
+  for (const error of errors) {
+    assert.instance(error, Error)
+    const said = everythingSaidBy(error)
+    for (const secret of [OLD_SECRET, sid, 'other-id-4343', 'p4ssw0rd-plaintext', 'password']) {
+      assert.not.ok(said.includes(secret), `${secret} in ${said}`)
+    }
+  }
+})
+
+stored('hands the session id to an inner serializer and keeps its format inside the envelope', async () => {
+  const seen: string[] = []
+  const inner: Serializer = {
+    stringify: (session, sid) => {
+      seen.push(`stringify ${sid}`)
+      return JSON.stringify({ wrapped: session })
+    },
+    parse: async (text, sid) => {
+      seen.push(`parse ${sid}`)
+      return (JSON.parse(text) as { wrapped: unknown }).wrapped
+    },
+  }
+  const { store } = storeWith(createEncryptedSerializer({ secrets: [OLD_SECRET], serializer: inner }))
+  await store.set('in', sessionFor({ n: 1 }))
+  assert.equal(await store.get('in'), sessionFor({ n: 1 }))
+  assert.equal(seen, ['stringify in', 'parse in'])
+})
+
+stored.run()

@@ -1,0 +1,95 @@
+import { createClient } from 'redis'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createRedisStore, RedisStore, type RedisStoreOptions, scanKeys } from '../src/index.js'
+
+// Never connected: creating a store sends nothing, so option checks need no server.
+const client = createClient()
+
+const refusals = suite('every wrong option is refused at creation')
+
+/** Asserts that creating a store with these options throws a TypeError naming the option. */
+function assertRefused(options: unknown, name: string) {
+  for (const create of [
+    () => createRedisStore(options as RedisStoreOptions),
+    () => new RedisStore(options as RedisStoreOptions),
+  ]) {
+    let caught: unknown
+    try {
+      create()
+    } catch (error) {
+      caught = error
+    }
+    assert.instance(caught, TypeError, `${name}: ${String(caught)}`)
+    const message = (caught as TypeError).message
+    assert.ok(message.startsWith('redis-session-store: '), message)
+    assert.ok(message.includes(`"${name}"`), `${message} does not name "${name}"`)
+  }
+}
+
+const wrongValues: Record<string, unknown[]> = {
+  client: [undefined, null, 'redis://localhost', 6379, {}, { get() {}, set() {} }, () => {}],
+  prefix: [null, 42, true, {}, ['sess:'], Symbol('p')],
+  ttl: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '86400', null, true, {}, 10n],
+  disableTouch: ['true', 1, 0, null, {}],
+  disableTTL: ['false', 1, null, []],
+  serializer: [null, JSON.stringify, {}, { stringify: JSON.stringify }, { parse: JSON.parse }, 'json'],
+  scanCount: [0, -5, 1.5, Number.NaN, '100', null, 2 ** 53],
+  onCorruptSession: ['ignore', 'MISS', '', null, true, 0],
+  allowClearWithEmptyPrefix: ['yes', 1, null],
+}
+
+for (const [name, values] of Object.entries(wrongValues)) {
+  refusals(`refuses a wrong "${name}" with a TypeError that names it`, () => {
+    for (const value of values) {
+      const options = name === 'client' ? { client: value } : { client, [name]: value }
+      assertRefused(options, name)
+    }
+  })
+}
+
+refusals('refuses options that are not an object, naming "options"', () => {
+  for (const options of [undefined, null, 'redis://localhost', 42]) assertRefused(options, 'options')
+})
+
+refusals('accepts every option with a right value', () => {
+  const store = createRedisStore({
+    client,
+    prefix: '',
+    ttl: (session) => (session.cookie.maxAge ? 60 : 120),
+    disableTouch: true,
+    disableTTL: false,
+    serializer: { stringify: (session) => JSON.stringify(session), parse: (text) => JSON.parse(text) },
+    scanCount: 1000,
+    onCorruptSession: 'fail',
+    allowClearWithEmptyPrefix: true,
+  })
+  assert.type(store.get, 'function')
+  assert.type(createRedisStore({ client, ttl: 0.5 }).get, 'function')
+})
+
+refusals.run()
+
+const helpers = suite('the helpers check their options too')
+
+helpers('scanKeys refuses a missing or non-string prefix and a wrong count, naming them', () => {
+  for (const [options, name] of [
+    [{}, 'prefix'],
+    [{ prefix: 5 }, 'prefix'],
+    [{ prefix: 'sess:', count: 0 }, 'count'],
+    [{ prefix: 'sess:', count: '10' }, 'count'],
+    [undefined, 'options'],
+  ] as const) {
+    assert.throws(
+      () => scanKeys(client, options as never),
+      (error: unknown) => error instanceof TypeError && error.message.includes(`"${name}"`),
+      name,
+    )
+  }
+  assert.throws(
+    () => scanKeys({}, { prefix: 'sess:' }),
+    (error: unknown) => error instanceof TypeError && error.message.includes('"client"'),
+  )
+})
+
+helpers.run()

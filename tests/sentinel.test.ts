@@ -1,0 +1,45 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createRedisStore } from '../src/index.js'
+import { conformance, sessionFor, uniquePrefix } from './conformance.js'
+import { standaloneInspector } from './helpers/inspector.js'
+import { infoCounter } from './helpers/redis-cli.js'
+import { startSentinel } from './helpers/sentinel.js'
+import { type ConnectSentinel, sentinelClients } from './helpers/topology-clients.js'
+
+const servers = await startSentinel()
+const connectTo = (connect: ConnectSentinel) => () => connect(servers.sentinels, servers.name)
+
+function sentinelRouting(name: string, connect: ConnectSentinel) {
+  const test = suite(`sentinel routing, ${name}`)
+
+  test('lists sessions from the master, not the replica', async () => {
+    const handle = await connectTo(connect)()
+    try {
+      const prefix = uniquePrefix('sentinel')
+      const store = createRedisStore({ client: handle.client, prefix, scanCount: 10 })
+      await Promise.all(Array.from({ length: 50 }, (_, i) => store.set(`s${i}`, sessionFor())))
+      const scans = (port: number) => infoCounter(port, 'commandstats', 'cmdstat_scan', 'calls')
+      const [masterBefore, replicaBefore] = [await scans(servers.master.port), await scans(servers.replica.port)]
+      assert.is(await store.length(), 50)
+      assert.ok((await scans(servers.master.port)) > masterBefore)
+      assert.is(await scans(servers.replica.port), replicaBefore)
+      await store.clear()
+      assert.is(await store.length(), 0)
+    } finally {
+      await handle.close()
+    }
+  })
+
+  return test
+}
+
+const suites = Object.entries(sentinelClients).flatMap(([name, connect]) => [
+  conformance(`sentinel-managed master and replica, ${name}`, {
+    connect: connectTo(connect),
+    inspector: () => standaloneInspector(servers.master),
+  }),
+  sentinelRouting(name, connect),
+])
+suites.at(-1)?.after(() => servers.stop())
+for (const test of suites) test.run()
