@@ -1,4 +1,5 @@
 import type { BulkResult } from './bulk.js'
+import type { ClusterResult } from './cluster.js'
 import type { ExpressResult } from './express.js'
 import type { CommandTimeoutResult, OperationsResult } from './operations.js'
 
@@ -10,7 +11,7 @@ export interface Results {
   commandTimeout?: CommandTimeoutResult
   express: ExpressResult[]
   bulk: BulkResult[]
-  cluster: { skipped: string } | BulkResult[]
+  cluster: ClusterResult[]
 }
 
 const cell = (value: number | undefined, suffix = '') =>
@@ -57,6 +58,20 @@ export function markdownTables(results: Results): string {
       )
     }
   }
-  if ('skipped' in results.cluster) lines.push('', `Cluster scenario skipped: ${results.cluster.skipped}`)
+  if (results.cluster.length > 0) {
+    lines.push(
+      '',
+      '| 3-master cluster | sessions | store | time | peak memory | outcome |',
+      '|---|---:|---|---:|---:|---|',
+    )
+    for (const r of results.cluster) {
+      for (const [name, sample] of Object.entries(r.contenders)) {
+        const outcome = sample.error ? `fails: ${sample.error.replace(/\|/g, '/')}` : 'ok'
+        lines.push(
+          `| ${r.operation} | ${cell(r.sessions)} | ${name} | ${cell(sample.ms, ' ms')} | +${cell(sample.peakMiB, ' MiB')} | ${outcome} |`,
+        )
+      }
+    }
+  }
   return `${lines.join('\n')}\n`
 }

@@ -3,13 +3,14 @@ import { startRedis } from '../tests/helpers/redis-server.js'
 import { benchBulk } from './bulk.js'
 import { chartSvg } from './chart.js'
 import { connect, disconnectAll } from './clients.js'
+import { benchCluster } from './cluster.js'
 import { benchExpress } from './express.js'
 import { machine } from './machine.js'
 import { benchCommandTimeout, benchOperations } from './operations.js'
 import { markdownTables, type Results } from './report.js'
 import { quick } from './settings.js'
 
-// BENCH_ONLY=operations,express,bulk reruns some scenarios and keeps the others' results from the last run.
+// BENCH_ONLY=operations,express,bulk,cluster reruns some scenarios and keeps the others' results from the last run.
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (scenario: string) => !only || only.includes(scenario)
 
@@ -21,9 +22,6 @@ function previousResults(): Partial<Results> {
   if (!only || !existsSync(fileUrl('results.json'))) return {}
   return JSON.parse(readFileSync(fileUrl('results.json'), 'utf8')) as Results
 }
-
-const CLUSTER_SKIPPED =
-  'no cluster helper on this branch (the topologies branch provides it); rerun after merging to measure the bulk methods on a 3-master cluster'
 
 const server = await startRedis()
 try {
@@ -41,9 +39,8 @@ try {
         : {}),
     express: wanted('express') ? await benchExpress(server) : (previous.express ?? []),
     bulk: wanted('bulk') ? await benchBulk(server) : (previous.bulk ?? []),
-    cluster: { skipped: CLUSTER_SKIPPED },
+    cluster: wanted('cluster') ? await benchCluster() : Array.isArray(previous.cluster) ? previous.cluster : [],
   }
-  console.log(`[bench] cluster: skipped, ${CLUSTER_SKIPPED}`)
   const tables = markdownTables(results)
   console.log(tables)
   writeFileSync(fileUrl('results.json'), `${JSON.stringify(results, null, 2)}\n`)

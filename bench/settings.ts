@@ -7,12 +7,14 @@ export const settings = quick
       operations: { count: { 1: 1_000, 64: 5_000 } as Record<number, number> },
       express: { seconds: 1, connections: 16, sessions: 50, rounds: 2 },
       bulk: { sizes: [1_000, 5_000], clearSizes: [1_000, 5_000, 10_000], rounds: 2 },
+      cluster: { sessions: 1_000 },
     }
   : {
       rounds: 10,
       operations: { count: { 1: 5_000, 64: 30_000 } as Record<number, number> },
       express: { seconds: 2, connections: 16, sessions: 200, rounds: 6 },
       bulk: { sizes: [10_000, 100_000], clearSizes: [10_000, 100_000, 200_000], rounds: 3 },
+      cluster: { sessions: 20_000 },
     }
 
 export const CONCURRENCIES = [1, 64] as const
