@@ -14,8 +14,9 @@ export interface Results {
   cluster: ClusterResult[]
 }
 
-const cell = (value: number | undefined, suffix = '') =>
-  value === undefined || Number.isNaN(value) ? '–' : `${value.toLocaleString('en-US')}${suffix}`
+// NaN (no figure) comes back from results.json as null.
+const cell = (value: number | null | undefined, suffix = '') =>
+  value == null || Number.isNaN(value) ? '–' : `${value.toLocaleString('en-US')}${suffix}`
 
 /** The README's tables, from results.json. */
 export function markdownTables(results: Results): string {
