@@ -6,22 +6,26 @@ export const DEFAULT_TIMEOUT = 2000
 // a call that runs out of time is rejected at most one tick after its deadline.
 const TICK_MS = 10
 
-/** Wraps an async operation so that its Promise settles within the deadline, whatever the operation does. */
-export type WithinDeadline = <Args extends unknown[], Result>(
-  operation: string,
-  run: (...args: Args) => Promise<Result>,
-) => (...args: Args) => Promise<Result>
-
 /** A call that has started and not yet settled, linked to the calls that started just before and after it. */
-interface PendingCall {
+export interface PendingCall {
   readonly operation: string
   readonly startTick: number
-  readonly reject: (error: unknown) => void
+  readonly expire: (error: unknown) => void
   older: PendingCall | undefined
   newer: PendingCall | undefined
 }
 
-const unbounded: WithinDeadline = (_operation, run) => run
+/** The clock of one store's calls. */
+export interface Deadlines {
+  /** Whether calls have a deadline at all (timeout 0: none, and nothing is tracked). */
+  readonly bounded: boolean
+  /** Starts the clock on a call; `expire` is called once, with ERR_STORE_TIMEOUT, if the call runs out of time. */
+  start(operation: string, expire: (error: unknown) => void): PendingCall | undefined
+  /** The call has settled: whether it did so in time (if not, it has already expired and its outcome is dropped). */
+  finish(call: PendingCall | undefined): boolean
+}
+
+const unbounded: Deadlines = { bounded: false, start: () => undefined, finish: () => true }
 
 /**
  * Deadlines for every call of one store, enforced by one timer rather than one per call.
@@ -33,11 +37,12 @@ const unbounded: WithinDeadline = (_operation, run) => run
  * - Time is counted in ticks of one interval timer that runs only while calls are pending, so a call
  *   notes the tick it started on instead of reading a clock.
  *
- * A call that settles leaves the queue at once; a call that falls due is rejected and leaves it, so
- * that its late answer (or late error) settles an already-settled Promise, which does nothing: no
- * second callback, no unhandled rejection. `timeoutMs` 0 means no deadline at all.
+ * A call that settles leaves the queue at once; a call that falls due expires and leaves it, so that
+ * its late answer (or late error) is dropped: no second callback, no unhandled rejection. The store's
+ * callback adapter (callback.ts) starts and finishes the clock around each call, so that a call with a
+ * callback costs no Promise beyond the operation's own. `timeoutMs` 0 means no deadline at all.
  */
-export function deadlines(timeoutMs: number): WithinDeadline {
+export function deadlines(timeoutMs: number): Deadlines {
   if (timeoutMs === 0) return unbounded
   const tickMs = Math.min(TICK_MS, timeoutMs)
   // A call starts anywhere within a tick, so it is due one tick after the timeout has surely passed.
@@ -47,13 +52,15 @@ export function deadlines(timeoutMs: number): WithinDeadline {
   let oldest: PendingCall | undefined
   let newest: PendingCall | undefined
 
-  function leave(call: PendingCall): void {
+  /** Takes the call out of the queue; false if it had already left it (it timed out before it settled). */
+  function leave(call: PendingCall): boolean {
     if (call.older) call.older.newer = call.newer
     else if (oldest === call) oldest = call.newer
-    else return // already left: it timed out before it settled
+    else return false
     if (call.newer) call.newer.older = call.older
     else newest = call.older
     call.older = call.newer = undefined
+    return true
   }
 
   function onTick(): void {
@@ -61,7 +68,7 @@ export function deadlines(timeoutMs: number): WithinDeadline {
     while (oldest && tick - oldest.startTick >= ticksToLive) {
       const call = oldest
       leave(call)
-      call.reject(
+      call.expire(
         storeError('ERR_STORE_TIMEOUT', `${call.operation}() did not complete within the ${timeoutMs} ms timeout`),
       )
     }
@@ -82,20 +89,13 @@ export function deadlines(timeoutMs: number): WithinDeadline {
     }
   }
 
-  return (operation, run) =>
-    (...args) =>
-      new Promise((resolve, reject) => {
-        const call: PendingCall = { operation, startTick: tick, reject, older: newest, newer: undefined }
-        join(call)
-        run(...args).then(
-          (value) => {
-            leave(call)
-            resolve(value)
-          },
-          (error: unknown) => {
-            leave(call)
-            reject(error)
-          },
-        )
-      })
+  return {
+    bounded: true,
+    start(operation, expire) {
+      const call: PendingCall = { operation, startTick: tick, expire, older: newest, newer: undefined }
+      join(call)
+      return call
+    },
+    finish: (call) => call === undefined || leave(call),
+  }
 }

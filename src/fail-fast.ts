@@ -2,15 +2,13 @@ import type { SessionClient } from './client/index.js'
 import { storeError } from './errors.js'
 
 /**
- * Wraps an async operation so that it fails at once while the client says it is not connected,
- * instead of waiting in the client's offline queue for a reconnect that may never come.
+ * The error for a call made while the client says it is not connected, or undefined when it is:
+ * such a call fails at once instead of waiting in the client's offline queue for a reconnect that
+ * may never come.
  */
-export const failFastOn =
+export const refusalWhileDisconnected =
   (client: SessionClient) =>
-  <Args extends unknown[], Result>(operation: string, run: (...args: Args) => Promise<Result>) =>
-  (...args: Args): Promise<Result> =>
+  (operation: string): Error | undefined =>
     client.isReady()
-      ? run(...args)
-      : Promise.reject(
-          storeError('ERR_STORE_NOT_CONNECTED', `${operation}() failed at once: the ${client.kind} is not connected`),
-        )
+      ? undefined
+      : storeError('ERR_STORE_NOT_CONNECTED', `${operation}() failed at once: the ${client.kind} is not connected`)

@@ -91,7 +91,7 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     const expiry = settings.disableTTL ? undefined : lazyTouch.padded(seconds)
     const since = lazyTouch.now()
     // One round trip: the index update goes out with the SET, not after its reply.
-    await Promise.all([client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry)])
+    await alongside(client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry))
     lazyTouch.wrote(sid, text, seconds, since)
   }
 
@@ -112,7 +112,7 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     const owner = users.ownerOf(session)
     const since = lazyTouch.now()
     const expiry = lazyTouch.padded(seconds)
-    await Promise.all([client.expire(keyOf(sid), expiry), users.record(owner, sid, expiry)])
+    await alongside(client.expire(keyOf(sid), expiry), users.record(owner, sid, expiry))
     lazyTouch.wrote(sid, undefined, seconds, since)
   }
 
@@ -184,6 +184,11 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
 }
 
 export type SessionOperations = ReturnType<typeof sessionOperations>
+
+/** Both replies, or just the first when there is no second command (no user index): no Promise.all on the hot path. */
+function alongside(command: Promise<unknown>, indexUpdate: Promise<unknown> | undefined): Promise<unknown> {
+  return indexUpdate ? Promise.all([command, indexUpdate]) : command
+}
 
 function requireSid(sid: unknown): asserts sid is string {
   if (typeof sid !== 'string' || sid === '') {

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events'
 import { type CallbackOrPromise, callbackOrPromise } from './callback.js'
 import type { SessionClient } from './client/index.js'
 import { deadlines } from './deadline.js'
-import { failFastOn } from './fail-fast.js'
+import { refusalWhileDisconnected } from './fail-fast.js'
 import { sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
 import type { SessionRecord, SessionWithId } from './session.js'
@@ -45,30 +45,27 @@ export function attachStoreMethods<Base extends EventEmitter>(
   const operations = sessionOperations(settings, (error) => store.emit('corruptSession', error))
   const guard = guardFor(settings)
   const methods: Omit<RedisSessionStore, keyof EventEmitter | 'regenerate' | 'load' | 'createSession'> = {
-    get: callbackOrPromise(guard('get', operations.get)),
-    set: callbackOrPromise(guard('set', operations.set)),
-    touch: callbackOrPromise(guard('touch', operations.touch)),
-    destroy: callbackOrPromise(guard('destroy', operations.destroy)),
-    clear: callbackOrPromise(guard('clear', operations.clear)),
-    length: callbackOrPromise(guard('length', operations.length)),
-    ids: callbackOrPromise(guard('ids', operations.ids)),
-    all: callbackOrPromise(guard('all', operations.all)),
+    get: guard('get', operations.get),
+    set: guard('set', operations.set),
+    touch: guard('touch', operations.touch),
+    destroy: guard('destroy', operations.destroy),
+    clear: guard('clear', operations.clear),
+    length: guard('length', operations.length),
+    ids: guard('ids', operations.ids),
+    all: guard('all', operations.all),
     sessions: operations.sessions,
-    userSessions: callbackOrPromise(guard('userSessions', operations.userSessions)),
-    destroyUserSessions: callbackOrPromise(
-      guard('destroyUserSessions', operations.destroyUserSessions),
-    ) as DestroyUserSessions,
+    userSessions: guard('userSessions', operations.userSessions),
+    destroyUserSessions: guard('destroyUserSessions', operations.destroyUserSessions) as DestroyUserSessions,
   }
   reportConnection(settings.client, store)
   return Object.assign(store, methods) as Base & RedisSessionStore
 }
 
 /** Every call fails at once while the client is not connected, and settles within the timeout otherwise. */
-function guardFor(settings: StoreSettings) {
-  const failFast = failFastOn(settings.client)
-  const withinDeadline = deadlines(settings.timeout)
-  return <Args extends unknown[], Result>(operation: string, run: (...args: Args) => Promise<Result>) =>
-    failFast(operation, withinDeadline(operation, run))
+function guardFor({ client, timeout }: StoreSettings) {
+  const policy = { deadlines: deadlines(timeout), refuse: refusalWhileDisconnected(client) }
+  return <Args extends unknown[], Result>(name: string, run: (...args: Args) => Promise<Result>) =>
+    callbackOrPromise(run, { ...policy, name })
 }
 
 // express-session listens for 'disconnect' and 'connect' once, right after the store is created: a client that

@@ -12,9 +12,13 @@ export const ttlFor =
   (session: SessionRecord, now: number = Date.now()): number => {
     if (typeof ttl === 'function') return Math.ceil(ttl(session))
     const expires = session.cookie?.expires
-    if (expires != null) return Math.ceil((new Date(expires).getTime() - now) / 1000)
+    if (expires != null) return Math.ceil((expiryTime(expires) - now) / 1000)
     return ttl
   }
+
+// express-session hands over a Date; a serializer may give back an ISO string. No new Date for a Date.
+const expiryTime = (expires: Date | string): number =>
+  expires instanceof Date ? expires.getTime() : new Date(expires).getTime()
 
 /** Whether a result of `ttlFor` says the session is still alive (NaN and non-positive are not). */
 export const isAlive = (seconds: number): boolean => seconds > 0

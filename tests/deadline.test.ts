@@ -22,6 +22,13 @@ function controlled<T>() {
 
 const never = () => new Promise<never>(() => {})
 
+/** Calls that settle as `pending` does, under one store's deadlines of `timeoutMs`, through the store's adapter. */
+function boundedCalls(timeoutMs: number) {
+  const clock = deadlines(timeoutMs)
+  return <T>(name: string, pending: Promise<T>): Promise<T> =>
+    callbackOrPromise(() => pending, { name, deadlines: clock })()
+}
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise
@@ -42,7 +49,7 @@ deadline.after(() => clearInterval(keepAlive))
 deadline(
   'rejects a call that has not settled in time with ERR_STORE_TIMEOUT naming the operation and timeout',
   async () => {
-    const error = await rejection(deadlines(30)('get', never)())
+    const error = await rejection(boundedCalls(30)('get', never()))
     assert.instance(error, RedisSessionStoreError)
     assert.is((error as RedisSessionStoreError).code, 'ERR_STORE_TIMEOUT')
     assert.match((error as RedisSessionStoreError).message, 'get() did not complete within the 30 ms timeout')
@@ -50,28 +57,28 @@ deadline(
 )
 
 deadline('passes through the value and the error of a call that settles in time', async () => {
-  const within = deadlines(1000)
-  assert.is(await within('get', async (x: number) => x * 2)(21), 42)
+  const within = boundedCalls(1000)
+  assert.is(await within('get', Promise.resolve(21 * 2)), 42)
   const failure = new Error('from Redis')
-  assert.is(await rejection(within('set', async () => Promise.reject(failure))()), failure)
+  assert.is(await rejection(within('set', Promise.reject(failure))), failure)
 })
 
-deadline('with timeout 0, returns the operation itself', () => {
-  const run = async () => 1
-  assert.is(deadlines(0)('get', run), run)
+deadline('with timeout 0, returns the pending call itself', () => {
+  const pending = Promise.resolve(1)
+  assert.is(boundedCalls(0)('get', pending), pending)
 })
 
 deadline('times out each call by its own deadline, in the order the calls started', async () => {
-  const within = deadlines(40)
+  const within = boundedCalls(40)
   const order: number[] = []
   const calls: Array<Promise<unknown>> = []
   for (let i = 0; i < 5; i++) {
-    calls.push(within(`call${i}`, never)().catch(() => order.push(i)))
+    calls.push(within(`call${i}`, never()).catch(() => order.push(i)))
     await sleep(15)
   }
   // A call that answers in time between them is not timed out.
   const quick = controlled<string>()
-  const answered = within('quick', quick.run)()
+  const answered = within('quick', quick.run())
   quick.answer('in time')
   await Promise.all(calls)
   assert.is(await answered, 'in time')
@@ -79,12 +86,12 @@ deadline('times out each call by its own deadline, in the order the calls starte
 })
 
 deadline('calls back once, and raises no unhandled rejection, when the answer or error comes late', async () => {
-  const within = deadlines(20)
+  const clock = deadlines(20)
   const late = controlled<string>()
   const lateFailure = controlled<string>()
   const results: unknown[] = []
-  callbackOrPromise(within('get', late.run))((error, value) => results.push(error ?? value))
-  callbackOrPromise(within('set', lateFailure.run))((error, value) => results.push(error ?? value))
+  callbackOrPromise(late.run, { name: 'get', deadlines: clock })((error, value) => results.push(error ?? value))
+  callbackOrPromise(lateFailure.run, { name: 'set', deadlines: clock })((error, value) => results.push(error ?? value))
   await sleep(60)
   late.answer('too late')
   lateFailure.fail(new Error('too late as well'))
@@ -106,9 +113,9 @@ deadline('runs one timer for two thousand concurrent calls, not one per call', a
     return realSetInterval(...args)
   }) as typeof setInterval
   try {
-    const within = deadlines(30)
-    const answered = Array.from({ length: 1000 }, (_, i) => within('get', async () => i)())
-    const hanging = Array.from({ length: 1000 }, () => rejection(within('get', never)()))
+    const within = boundedCalls(30)
+    const answered = Array.from({ length: 1000 }, (_, i) => within('get', Promise.resolve(i)))
+    const hanging = Array.from({ length: 1000 }, () => rejection(within('get', never())))
     await Promise.all([...answered, ...hanging])
   } finally {
     globalThis.setTimeout = realSetTimeout
@@ -130,12 +137,12 @@ deadline('stops its timer when no call is pending, and starts it again for the n
     realClearInterval(timer)
   }) as typeof clearInterval
   try {
-    const within = deadlines(20)
-    await within('get', async () => 'quick')()
-    await rejection(within('get', never)())
+    const within = boundedCalls(20)
+    await within('get', Promise.resolve('quick'))
+    await rejection(within('get', never()))
     await sleep(50)
     assert.is(running.size, 0)
-    const error = await rejection(within('set', never)())
+    const error = await rejection(within('set', never()))
     assert.is((error as RedisSessionStoreError).code, 'ERR_STORE_TIMEOUT')
   } finally {
     globalThis.setInterval = realSetInterval
