@@ -5,7 +5,7 @@ import { standaloneClients } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { findOnPath } from './helpers/redis-binary.js'
 import { infoFields, redisCli } from './helpers/redis-cli.js'
-import { startServerProcess } from './helpers/server-process.js'
+import { loopbackServerArgs, startServerProcess } from './helpers/server-process.js'
 
 // Valkey is tested where it is installed (.ci/run installs it when the machine's package sources offer it).
 const binary = process.env.VALKEY_SERVER_BINARY || findOnPath('valkey-server')
@@ -13,18 +13,7 @@ const binary = process.env.VALKEY_SERVER_BINARY || findOnPath('valkey-server')
 if (binary) {
   const server = await startServerProcess({
     binary,
-    args: (port, dir) => [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
+    args: loopbackServerArgs,
   })
   const identity = suite('valkey-server')
   identity('is Valkey, not Redis under another name', async () => {

@@ -2,7 +2,7 @@ import calculateSlot from 'cluster-key-slot'
 import type { Address } from './clients.js'
 import { redisServerBinary } from './redis-binary.js'
 import { infoFields, redisCli, waitFor } from './redis-cli.js'
-import { type ServerProcess, startServerProcess } from './server-process.js'
+import { loopbackServerArgs, type ServerProcess, startServerProcess } from './server-process.js'
 
 export const CLUSTER_SLOTS = 16_384
 
@@ -69,16 +69,7 @@ const startClusterNode = (binary: string) =>
     binary,
     needsBusPort: true,
     args: (port, dir) => [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
+      ...loopbackServerArgs(port, dir),
       '--cluster-enabled',
       'yes',
       '--cluster-config-file',

@@ -1,7 +1,7 @@
 import type { Address } from './clients.js'
 import { redisServerBinary } from './redis-binary.js'
 import { infoFields, redisCli, waitFor } from './redis-cli.js'
-import { type ServerProcess, startServerProcess } from './server-process.js'
+import { loopbackServerArgs, type ServerProcess, startServerProcess } from './server-process.js'
 
 export const SENTINEL_MASTER_NAME = 'mymaster'
 
@@ -14,19 +14,6 @@ export interface RunningSentinel {
   name: string
   stop(): Promise<void>
 }
-
-const serverArgs = (port: number, dir: string) => [
-  '--port',
-  String(port),
-  '--bind',
-  '127.0.0.1',
-  '--dir',
-  dir,
-  '--save',
-  '',
-  '--appendonly',
-  'no',
-]
 
 /**
  * Starts a master, a replica of it and a redis-sentinel that monitors them (each on a free loopback
@@ -43,11 +30,11 @@ export async function startSentinel(): Promise<RunningSentinel> {
     return process
   }
   try {
-    const master = track(await startServerProcess({ binary: server, args: serverArgs }))
+    const master = track(await startServerProcess({ binary: server, args: loopbackServerArgs }))
     const replica = track(
       await startServerProcess({
         binary: server,
-        args: (port, dir) => [...serverArgs(port, dir), '--replicaof', master.host, String(master.port)],
+        args: (port, dir) => [...loopbackServerArgs(port, dir), '--replicaof', master.host, String(master.port)],
       }),
     )
     await waitFor('the replica to sync with its master', async () => {

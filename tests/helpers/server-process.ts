@@ -5,6 +5,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /** A redis-server, valkey-server or redis-sentinel process these tests started, on 127.0.0.1. */
+/** A server of the tests' own: on loopback, in its own directory, keeping nothing on disk unless asked. */
+export const loopbackServerArgs = (port: number, dir: string): string[] => [
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--dir',
+  dir,
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+]
+
 export interface ServerProcess {
   host: string
   port: number
