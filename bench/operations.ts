@@ -97,29 +97,30 @@ export async function benchOperations(server: Address): Promise<OperationsResult
   return results
 }
 
-export interface CommandTimeoutResult {
-  /** Median gets per second at concurrency 64 through this store, by node-redis client setting. */
+export interface VariantsResult {
+  /** Median calls per second at concurrency 64, by variant. */
   opsPerSecond: Record<string, number>
+  /** The second variant's median divided by the first's. */
   ratio: number
 }
 
-/**
- * What node-redis 6's default per-command timeout costs: this store's get at concurrency 64 with it
- * and without it. Measured apart from the comparison, whose clients all have it off.
- */
-export async function benchCommandTimeout(server: Address): Promise<CommandTimeoutResult> {
+/** The same calls at concurrency 64 through two variants of this store, in alternating rounds. */
+async function compareVariants(
+  label: string,
+  server: Address,
+  variants: ReadonlyArray<{ name: string; calls: SessionCalls }>,
+  work: (calls: SessionCalls, sid: string) => Promise<unknown>,
+): Promise<VariantsResult> {
   const setup = await connect(server)
   const count = settings.operations.count[64] ?? 1_000
-  await populate(setup, 'timeout:', count)
-  const variants = [
-    { name: 'node-redis default (5 s timeout per command)', client: await connect(server, { commandTimeout: true }) },
-    { name: 'commandOptions.timeout 0', client: await connect(server) },
-  ]
   const samples = await alternate(
-    variants.map(({ name, client }) => {
-      const calls = callsOn(ourStore(client, { prefix: 'timeout:' }))
-      return { name, round: () => timed(count, 64, (i) => calls.get(`s${i}`)) }
-    }),
+    variants.map(({ name, calls }) => ({
+      name,
+      round: async () => {
+        await populate(setup, 'variants:', count)
+        return timed(count, 64, (i) => work(calls, `s${i}`))
+      },
+    })),
     settings.rounds,
   )
   const opsPerSecond = Object.fromEntries(
@@ -131,11 +132,45 @@ export async function benchCommandTimeout(server: Address): Promise<CommandTimeo
       ),
     ]),
   )
-  const [withTimeout, without] = variants.map(({ name }) => opsPerSecond[name] ?? 0)
-  const result = { opsPerSecond, ratio: ratio(without ?? 0, withTimeout ?? 0) }
-  console.log('[bench] node-redis command timeout:', JSON.stringify(result))
+  const [first, second] = variants.map(({ name }) => opsPerSecond[name] ?? 0)
+  const result = { opsPerSecond, ratio: ratio(second ?? 0, first ?? 0) }
+  console.log(`[bench] ${label}:`, JSON.stringify(result))
   await setup.flushAll()
   return result
+}
+
+/** get at concurrency 64 through this store, by node-redis client setting. */
+export type CommandTimeoutResult = VariantsResult
+
+/**
+ * What node-redis 6's default per-command timeout costs: this store's get at concurrency 64 with it
+ * and without it. Measured apart from the comparison, whose clients all have it off.
+ */
+export async function benchCommandTimeout(server: Address): Promise<CommandTimeoutResult> {
+  const variants = [
+    { name: 'node-redis default (5 s timeout per command)', client: await connect(server, { commandTimeout: true }) },
+    { name: 'commandOptions.timeout 0', client: await connect(server) },
+  ]
+  return compareVariants(
+    'node-redis command timeout',
+    server,
+    variants.map(({ name, client }) => ({ name, calls: callsOn(ourStore(client, { prefix: 'variants:' })) })),
+    (calls, sid) => calls.get(sid),
+  )
+}
+
+/** What the store's own deadline costs: touch at concurrency 64 with the default timeout and with none. */
+export async function benchDeadline(server: Address): Promise<VariantsResult> {
+  const session = sampleSession()
+  const variants = [
+    { name: 'timeout 0 (no deadline)', options: { timeout: 0 } },
+    { name: 'timeout 2000 (the default)', options: {} },
+  ]
+  const contenders = []
+  for (const { name, options } of variants) {
+    contenders.push({ name, calls: callsOn(ourStore(await connect(server), { prefix: 'variants:', ...options })) })
+  }
+  return compareVariants('deadline', server, contenders, (calls, sid) => calls.touch(sid, session))
 }
 
 const session = sampleSession()

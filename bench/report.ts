@@ -1,7 +1,7 @@
 import type { BulkResult } from './bulk.js'
 import type { ClusterResult } from './cluster.js'
 import type { ExpressResult } from './express.js'
-import type { CommandTimeoutResult, OperationsResult } from './operations.js'
+import type { CommandTimeoutResult, OperationsResult, VariantsResult } from './operations.js'
 
 export interface Results {
   date: string
@@ -9,6 +9,7 @@ export interface Results {
   machine: Record<string, unknown>
   operations: OperationsResult[]
   commandTimeout?: CommandTimeoutResult
+  deadline?: VariantsResult
   express: ExpressResult[]
   bulk: BulkResult[]
   cluster: ClusterResult[]
@@ -35,6 +36,12 @@ export function markdownTables(results: Results): string {
     lines.push('', '| this store, get at concurrency 64, node-redis client | gets/s |', '|---|---:|')
     for (const [name, value] of Object.entries(results.commandTimeout.opsPerSecond))
       lines.push(`| ${name} | ${cell(value, '/s')} |`)
+  }
+  if (results.deadline) {
+    lines.push('', '| this store, touch at concurrency 64, store timeout | touches/s |', '|---|---:|')
+    for (const [name, value] of Object.entries(results.deadline.opsPerSecond))
+      lines.push(`| ${name} | ${cell(value, '/s')} |`)
+    lines.push(`| default vs none | ${cell(results.deadline.ratio, 'x')} |`)
   }
   lines.push('')
   lines.push('| Express case | store | req/s | p99 | Redis commands / request | vs connect-redis | vs MemoryStore |')

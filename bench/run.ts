@@ -6,7 +6,7 @@ import { connect, disconnectAll } from './clients.js'
 import { benchCluster } from './cluster.js'
 import { benchExpress } from './express.js'
 import { machine } from './machine.js'
-import { benchCommandTimeout, benchOperations } from './operations.js'
+import { benchCommandTimeout, benchDeadline, benchOperations } from './operations.js'
 import { markdownTables, type Results } from './report.js'
 import { quick } from './settings.js'
 
@@ -36,6 +36,11 @@ try {
       ? { commandTimeout: await benchCommandTimeout(server) }
       : previous.commandTimeout
         ? { commandTimeout: previous.commandTimeout }
+        : {}),
+    ...(wanted('operations')
+      ? { deadline: await benchDeadline(server) }
+      : previous.deadline
+        ? { deadline: previous.deadline }
         : {}),
     express: wanted('express') ? await benchExpress(server) : (previous.express ?? []),
     bulk: wanted('bulk') ? await benchBulk(server) : (previous.bulk ?? []),
