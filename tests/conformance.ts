@@ -68,6 +68,14 @@ export function conformance(name: string, target: ConformanceTarget) {
     assert.is(await redis.ttl(`${prefix}d`), 86_400)
   })
 
+  test('rounds a fractional ttl number up to whole seconds when it saves and touches', async () => {
+    const { prefix, store } = storeWith({ ttl: 90.5 })
+    await store.set('frac', sessionFor())
+    assert.is(await redis.ttl(`${prefix}frac`), 91)
+    await store.touch('frac', sessionFor())
+    assert.is(await redis.ttl(`${prefix}frac`), 91)
+  })
+
   test('prefers cookie.expires (Date or ISO string) over the ttl number, rounding up', async () => {
     const { prefix, store } = storeWith({ ttl: 10 })
     await store.set('date', sessionFor({}, { expires: new Date(Date.now() + 59_500) }))
