@@ -18,6 +18,7 @@ export interface IORedisClient extends ConnectionEvents {
   scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>
   eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>
   nodes?(role: 'master'): IORedisClient[]
+  connect(): Promise<unknown>
 }
 
 export const isIORedis = (client: object): client is IORedisClient =>
@@ -35,10 +36,19 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
   const clientMatchPrefix = escapeGlob(clientPrefix)
   const unprefixed = (key: string) => (key.startsWith(clientPrefix) ? key.slice(clientPrefix.length) : key)
   const slotOf = (key: string) => clientPrefix + key
-  const nodes = () => (client.isCluster && client.nodes ? client.nodes('master') : [client])
+  let connecting: Promise<unknown> | undefined
+
+  async function masters(): Promise<IORedisClient[]> {
+    if (!client.isCluster || !client.nodes) return [client]
+    // A lazyConnect cluster that has sent nothing yet knows no nodes at all (a key command would connect it;
+    // SCAN goes to the nodes directly): it would look empty. Concurrent scans share the one connection attempt.
+    if (client.status === 'wait') connecting ??= client.connect().finally(() => (connecting = undefined))
+    if (connecting) await connecting
+    return client.nodes('master')
+  }
 
   async function* scan(match: string, count: number): AsyncIterable<string[]> {
-    for (const node of nodes()) {
+    for (const node of await masters()) {
       for await (const keys of scanNode((cursor) =>
         node.scan(cursor, 'MATCH', clientMatchPrefix + match, 'COUNT', count),
       )) {
