@@ -3,14 +3,14 @@ import { Cluster as IORedisCluster5 } from 'ioredis5'
 import { Cluster as IOValkeyCluster } from 'iovalkey'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore } from '../src/index.js'
+import { createRedisStore, scanKeys } from '../src/index.js'
 import { sessionFor, uniquePrefix } from './conformance.js'
 import type { RunningCluster } from './helpers/cluster.js'
 import { clusterInspector } from './helpers/cluster-inspector.js'
 
 type LazyCluster = new (
   rootNodes: Array<{ host: string; port: number }>,
-  options: { lazyConnect: true },
+  options?: { lazyConnect: true },
 ) => { on(event: 'error', listener: () => void): unknown; disconnect(): void }
 
 const libraries: Record<string, LazyCluster> = {
@@ -19,9 +19,9 @@ const libraries: Record<string, LazyCluster> = {
   iovalkey: IOValkeyCluster as unknown as LazyCluster,
 }
 
-/** A lazyConnect Cluster knows no nodes until its first command; the bulk methods must not take that for an empty store. */
+/** A Cluster knows no nodes until it is ready (lazyConnect, or still connecting); scans must not take that for an empty store. */
 export function clusterWithLazyConnect(cluster: RunningCluster) {
-  const test = suite('cluster, an ioredis Cluster created with lazyConnect that has sent nothing yet')
+  const test = suite('cluster, an ioredis Cluster that is not ready yet')
 
   for (const [name, Cluster] of Object.entries(libraries)) {
     for (const method of ['length', 'ids', 'all', 'clear'] as const) {
@@ -50,6 +50,26 @@ export function clusterWithLazyConnect(cluster: RunningCluster) {
         }
       })
     }
+  }
+
+  for (const [name, Cluster] of Object.entries(libraries)) {
+    test(`${name}: scanKeys() on a cluster still connecting finds every key`, async () => {
+      const prefix = uniquePrefix('connecting')
+      const keys = Array.from({ length: 30 }, (_, i) => `${prefix}${i}`)
+      const redis = await clusterInspector(cluster)
+      for (const key of keys) await redis.set(key, 'x')
+      await redis.close()
+      // Scanned at once, as a script that creates its client and goes straight to work does.
+      const connecting = new Cluster(cluster.rootNodes)
+      connecting.on('error', () => {})
+      try {
+        const found: string[] = []
+        for await (const page of scanKeys(connecting, { prefix })) found.push(...page)
+        assert.equal(found.sort(), [...keys].sort())
+      } finally {
+        connecting.disconnect()
+      }
+    })
   }
 
   return test

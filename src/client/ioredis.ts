@@ -18,7 +18,7 @@ export interface IORedisClient extends ConnectionEvents {
   scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>
   eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>
   nodes?(role: 'master'): IORedisClient[]
-  connect(): Promise<unknown>
+  ping(): Promise<unknown>
 }
 
 export const isIORedis = (client: object): client is IORedisClient =>
@@ -36,14 +36,12 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
   const clientMatchPrefix = escapeGlob(clientPrefix)
   const unprefixed = (key: string) => (key.startsWith(clientPrefix) ? key.slice(clientPrefix.length) : key)
   const slotOf = (key: string) => clientPrefix + key
-  let connecting: Promise<unknown> | undefined
-
   async function masters(): Promise<IORedisClient[]> {
     if (!client.isCluster || !client.nodes) return [client]
-    // A lazyConnect cluster that has sent nothing yet knows no nodes at all (a key command would connect it;
-    // SCAN goes to the nodes directly): it would look empty. Concurrent scans share the one connection attempt.
-    if (client.status === 'wait') connecting ??= client.connect().finally(() => (connecting = undefined))
-    if (connecting) await connecting
+    // A cluster knows its masters only once it is ready: one created with lazyConnect, or still connecting, knows
+    // none, and SCAN goes to the nodes directly, past its offline queue. A PING waits in that queue (and connects
+    // a lazy cluster), as any other command would.
+    if (client.status !== 'ready') await client.ping()
     return client.nodes('master')
   }
 
