@@ -171,6 +171,16 @@ export function conformance(name: string, target: ConformanceTarget) {
     assert.is(await store.get('bad'), null)
   })
 
+  test("with onCorruptSession 'fail', all() reports a decode error once and deletes the value", async () => {
+    const { prefix, store } = storeWith({ onCorruptSession: 'fail' })
+    await store.set('good', sessionFor({ n: 1 }))
+    await redis.set(`${prefix}bad`, 'not json')
+    const error = await store.all().catch((e: unknown) => e)
+    assert.is((error as { code?: string }).code, 'ERR_SESSION_DECODE')
+    assert.is(await redis.exists(`${prefix}bad`), false)
+    assert.equal(await store.all(), [{ ...sessionFor({ n: 1 }), id: 'good' }])
+  })
+
   test('destroy removes the session, and removing a missing one is not an error', async () => {
     const { prefix, store } = storeWith()
     await store.set('gone', sessionFor())
