@@ -49,7 +49,8 @@ const unbounded: Deadlines = { bounded: false, start: () => undefined, finish: (
 export function deadlines(timeoutMs: number): Deadlines {
   if (timeoutMs === 0) return unbounded
   const tickMs = Math.min(TICK_MS, timeoutMs)
-  // A call starts anywhere within a tick, so it is due one tick after the timeout has surely passed.
+  // Ticks are whole and a call's stamp rounds down, so a difference may count one tick more than has passed:
+  // a call is due one tick after the timeout has surely passed since its stamp (which is at or after its start).
   const ticksToLive = Math.ceil(timeoutMs / tickMs) + 1
   const epoch = performance.now()
   let tick = 0
