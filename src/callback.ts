@@ -38,20 +38,33 @@ export function callbackOrPromise<Args extends unknown[], Result>(
     if (typeof last !== 'function') {
       if (refusal) return Promise.reject(refusal)
       return deadlines.bounded
-        ? settleWithin(deadlines, name, () => operation(...(args as Args)))
-        : operation(...(args as Args))
+        ? settleWithin(deadlines, name, () => started(operation, args as Args))
+        : started(operation, args as Args)
     }
     const callback = last as Callback<Result>
     args.pop()
     // Even a refusal calls back asynchronously, as every other outcome does.
     if (refusal) return void process.nextTick(invoke, callback, refusal)
     const call = deadlines.start(name, (error) => invoke(callback, error))
-    operation(...(args as Args)).then(
+    started(operation, args as Args).then(
       (value) => deadlines.finish(call) && invoke(callback, null, value),
       (error: unknown) => deadlines.finish(call) && invoke(callback, error),
     )
     return undefined
   } as CallbackOrPromise<Args, Result>
+}
+
+// An operation that throws before it returns its Promise (a plain function checking its arguments) fails as a
+// rejection, so that it too calls back exactly once instead of throwing at the caller.
+function started<Args extends unknown[], Result>(
+  operation: (...args: Args) => Promise<Result>,
+  args: Args,
+): Promise<Result> {
+  try {
+    return operation(...args)
+  } catch (error) {
+    return Promise.reject(error)
+  }
 }
 
 function settleWithin<Result>(deadlines: Deadlines, name: string, run: () => Promise<Result>): Promise<Result> {

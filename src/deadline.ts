@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import { storeError } from './errors.js'
 
 export const DEFAULT_TIMEOUT = 2000
@@ -9,7 +10,8 @@ const TICK_MS = 10
 /** A call that has started and not yet settled, linked to the calls that started just before and after it. */
 export interface PendingCall {
   readonly operation: string
-  readonly startTick: number
+  /** The first tick at or after the call started; given by the tick that follows its start. */
+  startTick: number
   readonly expire: (error: unknown) => void
   older: PendingCall | undefined
   newer: PendingCall | undefined
@@ -34,8 +36,10 @@ const unbounded: Deadlines = { bounded: false, start: () => undefined, finish: (
  *   due: pending calls form a queue, oldest first, and only its head is ever checked.
  * - The queue is a doubly linked list through the calls themselves: joining and leaving it allocate
  *   nothing (measured: a Set of 1000 pending calls cost more than the rest of the wrapper, in rehashing).
- * - Time is counted in ticks of one interval timer that runs only while calls are pending, so a call
- *   notes the tick it started on instead of reading a clock.
+ * - Time is read once per tick of one interval timer that runs only while calls are pending, and counted
+ *   in ticks of real time: on a busy event loop the timer runs late (once per turn), and counting its runs
+ *   would stretch a 2 s timeout threefold under 30 ms turns. A call reads no clock: the first tick after
+ *   it started stamps it, so that it never expires early.
  *
  * A call that settles leaves the queue at once; a call that falls due expires and leaves it, so that
  * its late answer (or late error) is dropped: no second callback, no unhandled rejection. The store's
@@ -45,15 +49,20 @@ const unbounded: Deadlines = { bounded: false, start: () => undefined, finish: (
 export function deadlines(timeoutMs: number): Deadlines {
   if (timeoutMs === 0) return unbounded
   const tickMs = Math.min(TICK_MS, timeoutMs)
-  // A call starts anywhere within a tick, so it is due one tick after the timeout has surely passed.
+  // Ticks are whole and a call's stamp rounds down, so a difference may count one tick more than has passed:
+  // a call is due one tick after the timeout has surely passed since its stamp (which is at or after its start).
   const ticksToLive = Math.ceil(timeoutMs / tickMs) + 1
+  const epoch = performance.now()
   let tick = 0
   let ticker: NodeJS.Timeout | undefined
   let oldest: PendingCall | undefined
   let newest: PendingCall | undefined
+  // The oldest call that started since the last tick: it and every newer call have no startTick yet.
+  let unstamped: PendingCall | undefined
 
   /** Takes the call out of the queue; false if it had already left it (it timed out before it settled). */
   function leave(call: PendingCall): boolean {
+    if (call === unstamped) unstamped = call.newer
     if (call.older) call.older.newer = call.newer
     else if (oldest === call) oldest = call.newer
     else return false
@@ -64,14 +73,16 @@ export function deadlines(timeoutMs: number): Deadlines {
   }
 
   function onTick(): void {
-    tick++
-    while (oldest && tick - oldest.startTick >= ticksToLive) {
+    tick = Math.floor((performance.now() - epoch) / tickMs)
+    while (oldest && oldest !== unstamped && tick - oldest.startTick >= ticksToLive) {
       const call = oldest
       leave(call)
       call.expire(
         storeError('ERR_STORE_TIMEOUT', `${call.operation}() did not complete within the ${timeoutMs} ms timeout`),
       )
     }
+    for (let call = unstamped; call; call = call.newer) call.startTick = tick
+    unstamped = undefined
     if (oldest === undefined) {
       clearInterval(ticker)
       ticker = undefined
@@ -94,6 +105,7 @@ export function deadlines(timeoutMs: number): Deadlines {
     start(operation, expire) {
       const call: PendingCall = { operation, startTick: tick, expire, older: newest, newer: undefined }
       join(call)
+      unstamped ??= call
       return call
     },
     finish: (call) => call === undefined || leave(call),

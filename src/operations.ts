@@ -41,37 +41,34 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   }
 
   // Under 'miss' a corrupt value reads as absent (and stays, in case another version of the app can read it);
-  // under 'fail' it is deleted so that the user's next request starts afresh instead of failing again.
-  async function unreadable(error: unknown, sid: string, deleteIfCorrupt: boolean): Promise<null> {
+  // under 'fail' it is deleted so that the next call starts afresh instead of failing again: for all() and the
+  // user index too, where a value kept would fail every later call (destroyUserSessions included) until it expired.
+  async function unreadable(error: unknown, sid: string): Promise<null> {
     if (settings.onCorruptSession === 'miss') {
       onCorrupt(error)
       return null
     }
-    if (deleteIfCorrupt) await client.del(keyOf(sid))
+    await client.del(keyOf(sid))
     throw error
   }
 
   // Synchronous when the serializer is: a session read costs no extra turn on the hot path.
-  function readSession(
-    text: string,
-    sid: string,
-    deleteIfCorrupt: boolean,
-  ): SessionRecord | null | Promise<SessionRecord | null> {
+  function readSession(text: string, sid: string): SessionRecord | null | Promise<SessionRecord | null> {
     let decoded: SessionRecord | Promise<SessionRecord>
     try {
       decoded = fromText(text, sid)
     } catch (error) {
-      return unreadable(error, sid, deleteIfCorrupt)
+      return unreadable(error, sid)
     }
-    return decoded instanceof Promise ? decoded.catch((error) => unreadable(error, sid, deleteIfCorrupt)) : decoded
+    return decoded instanceof Promise ? decoded.catch((error) => unreadable(error, sid)) : decoded
   }
 
-  const users = userIndexFor({ ...settings, read: async (text, sid) => readSession(text, sid, false) })
+  const users = userIndexFor({ ...settings, read: async (text, sid) => readSession(text, sid) })
 
   async function get(sid: string): Promise<SessionRecord | null> {
     requireSid(sid)
     const text = await client.get(keyOf(sid))
-    let session = text ? readSession(text, sid, true) : null
+    let session = text ? readSession(text, sid) : null
     if (session instanceof Promise) session = await session
     lazyTouch.read(sid, session ? text : null)
     return session
@@ -133,7 +130,7 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
       // A key that expired or was deleted between SCAN and the read is simply gone.
       if (!text) continue
       const sid = sidOf(keys[i] as string)
-      let session = readSession(text, sid, false)
+      let session = readSession(text, sid)
       if (session instanceof Promise) session = await session
       // The decoded object is the store's own (fresh from the serializer), so it takes its id in place:
       // a copy per session would cost a second object each, a quarter more memory for all().

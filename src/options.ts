@@ -119,7 +119,8 @@ function ttlOption(value: unknown): TtlOption {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw optionError('ttl', 'a positive number of seconds or a function of the session', value)
   }
-  return value
+  // Redis takes whole seconds only (SET EX 1.5 is an error); rounded up, as the other sources of a ttl are.
+  return Math.ceil(value)
 }
 
 function serializerOption(value: unknown): Serializer {

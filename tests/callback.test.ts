@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore } from '../src/index.js'
+import { callbackOrPromise, createRedisStore } from '../src/index.js'
 import { sessionFor, uniquePrefix } from './conformance.js'
 import { standaloneClients } from './helpers/clients.js'
 import { startRedis } from './helpers/redis-server.js'
@@ -75,6 +75,41 @@ test('without a callback, every method returns a Promise', async () => {
   ]
   for (const promise of pending) assert.instance(promise, Promise)
   await Promise.all(pending)
+})
+
+test('a function that throws before returning its Promise still calls back once, or rejects', async () => {
+  const client = handle.client as { get(key: string): Promise<string | null> }
+  // Checks its argument synchronously, as a plain function returning a client's Promise does.
+  const read = callbackOrPromise((key: string): Promise<string | null> => {
+    if (key === '') throw new TypeError('the key must not be empty')
+    return client.get(key)
+  })
+  const calls: unknown[][] = []
+  let thrownByCall: unknown
+  const { uncaught, unhandled } = await escapes(() => {
+    try {
+      read('', (...args) => calls.push(args))
+    } catch (error) {
+      thrownByCall = error
+    }
+  })
+  assert.is(thrownByCall, undefined)
+  assert.is(calls.length, 1)
+  assert.instance(calls[0]?.[0], TypeError)
+  assert.equal([uncaught, unhandled], [[], []])
+
+  let returned: unknown
+  try {
+    returned = read('')
+  } catch (error) {
+    returned = error
+  }
+  assert.instance(returned, Promise)
+  const rejection = await (returned as Promise<unknown>).then(
+    () => 'resolved',
+    (error: unknown) => error,
+  )
+  assert.instance(rejection, TypeError)
 })
 
 test.run()

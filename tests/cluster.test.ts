@@ -1,4 +1,5 @@
 import { clusterWithClientKeyPrefix } from './cluster-key-prefix.js'
+import { clusterWithLazyConnect } from './cluster-lazy-connect.js'
 import { clusterRouting } from './cluster-routing.js'
 import { conformance } from './conformance.js'
 import { startCluster } from './helpers/cluster.js'
@@ -15,5 +16,6 @@ const suites = Object.entries(clusterClients).flatMap(([name, connect]) => [
   clusterRouting(name, cluster, () => connect(cluster.rootNodes)),
 ])
 suites.push(clusterWithClientKeyPrefix(cluster))
+suites.push(clusterWithLazyConnect(cluster))
 suites.at(-1)?.after(() => cluster.stop())
 for (const test of suites) test.run()

@@ -68,6 +68,14 @@ export function conformance(name: string, target: ConformanceTarget) {
     assert.is(await redis.ttl(`${prefix}d`), 86_400)
   })
 
+  test('rounds a fractional ttl number up to whole seconds when it saves and touches', async () => {
+    const { prefix, store } = storeWith({ ttl: 90.5 })
+    await store.set('frac', sessionFor())
+    assert.is(await redis.ttl(`${prefix}frac`), 91)
+    await store.touch('frac', sessionFor())
+    assert.is(await redis.ttl(`${prefix}frac`), 91)
+  })
+
   test('prefers cookie.expires (Date or ISO string) over the ttl number, rounding up', async () => {
     const { prefix, store } = storeWith({ ttl: 10 })
     await store.set('date', sessionFor({}, { expires: new Date(Date.now() + 59_500) }))
@@ -161,6 +169,16 @@ export function conformance(name: string, target: ConformanceTarget) {
     assert.instance((error as Error).cause, SyntaxError)
     assert.is(await redis.exists(`${prefix}bad`), false)
     assert.is(await store.get('bad'), null)
+  })
+
+  test("with onCorruptSession 'fail', all() reports a decode error once and deletes the value", async () => {
+    const { prefix, store } = storeWith({ onCorruptSession: 'fail' })
+    await store.set('good', sessionFor({ n: 1 }))
+    await redis.set(`${prefix}bad`, 'not json')
+    const error = await store.all().catch((e: unknown) => e)
+    assert.is((error as { code?: string }).code, 'ERR_SESSION_DECODE')
+    assert.is(await redis.exists(`${prefix}bad`), false)
+    assert.equal(await store.all(), [{ ...sessionFor({ n: 1 }), id: 'good' }])
   })
 
   test('destroy removes the session, and removing a missing one is not an error', async () => {

@@ -104,4 +104,31 @@ test('lets a store nobody uses any more be garbage-collected, though its client 
   assert.is(forgotten.deref(), undefined)
 })
 
+test('keeps nothing of the stores that were collected, however many were made on one client', async () => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const client = createClient({ socket: { host: redis.host, port: redis.port } })
+  client.on('error', () => {})
+  const makeStores = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      createRedisStore({ client, prefix: `tenant${i}:` })
+      // Lets each store's next-tick check run, so that nothing but the client's watch holds it.
+      if (i % 1000 === 0) await sleep(0)
+    }
+  }
+  const collectedHeap = async () => {
+    for (let i = 0; i < 3; i++) {
+      gc()
+      await sleep(20)
+    }
+    return process.memoryUsage().heapUsed
+  }
+  await makeStores(10_000)
+  const before = await collectedHeap()
+  await makeStores(60_000)
+  const grownMiB = ((await collectedHeap()) - before) / 2 ** 20
+  // An entry left behind per store costs about 60 bytes: 60,000 of them grow the heap by about 3.4 MiB.
+  assert.ok(grownMiB < 1.5, `the heap grew by ${grownMiB.toFixed(2)} MiB over 60,000 collected stores`)
+})
+
 test.run()

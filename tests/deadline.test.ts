@@ -150,6 +150,33 @@ deadline('stops its timer when no call is pending, and starts it again for the n
   }
 })
 
+deadline(
+  'measures real time, not timer ticks: on a busy event loop a call still expires a turn or two after its timeout',
+  async () => {
+    const within = boundedCalls(200)
+    let expired = false
+    const expiry = rejection(within('get', never())).then(() => {
+      expired = true
+    })
+    // Each turn of the event loop spends 30 ms on other work, as an application under load does; the deadline's
+    // timer then runs once per turn. 200 ms is about 7 such turns; counting the timer's runs as 10 ms took 21.
+    const TURN_MS = 30
+    let turns = 0
+    await new Promise<void>((resolve) => {
+      const busyTurn = () => {
+        const end = performance.now() + TURN_MS
+        while (performance.now() < end) turns += 0
+        turns++
+        if (expired || turns >= 40) resolve()
+        else setImmediate(busyTurn)
+      }
+      setImmediate(busyTurn)
+    })
+    await expiry
+    assert.ok(turns <= 12, `expired after ${turns} turns of ${TURN_MS} ms, with a 200 ms timeout`)
+  },
+)
+
 deadline.run()
 
 const option = suite('timeout option')

@@ -93,3 +93,24 @@ helpers('scanKeys refuses a missing or non-string prefix and a wrong count, nami
 })
 
 helpers.run()
+
+const secrets = suite('option errors never quote a secret')
+
+secrets('refuses a connection URL given as the client without repeating its password', () => {
+  for (const url of ['redis://:hunter2@10.0.0.5:6379', 'rediss://app:s3cr3t-pass@cache.internal:6380/2']) {
+    for (const create of [() => createRedisStore({ client: url }), () => scanKeys(url, { prefix: 'sess:' })]) {
+      let caught: unknown
+      try {
+        create()
+      } catch (error) {
+        caught = error
+      }
+      assert.instance(caught, TypeError)
+      const message = (caught as TypeError).message
+      assert.ok(message.includes('"client"'), message)
+      assert.not.ok(message.includes('hunter2') || message.includes('s3cr3t-pass'), message)
+    }
+  }
+})
+
+secrets.run()

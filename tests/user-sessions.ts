@@ -170,6 +170,18 @@ export function userSessionsSuite(name: string, target: UserSessionsTarget) {
     assert.equal(await store.userSessions('ada'), ['ok'])
   })
 
+  test("with onCorruptSession 'fail', an unreadable session fails one call and is deleted, so the next destroys the rest", async () => {
+    const { prefix, store } = storeWith({ onCorruptSession: 'fail' })
+    await store.set('ok', sessionFor({ user: 'ada' }))
+    await store.set('bad', sessionFor({ user: 'ada' }))
+    await redis.set(`${prefix}bad`, 'not json')
+    const error = await store.destroyUserSessions('ada').catch((e: unknown) => e)
+    assert.is(codeOf(error), 'ERR_SESSION_DECODE')
+    assert.is(await redis.exists(`${prefix}bad`), false)
+    assert.is(await store.destroyUserSessions('ada'), 1)
+    assert.is(await redis.exists(`${prefix}ok`), false)
+  })
+
   test('a userId function that throws fails set() and writes nothing', async () => {
     const { prefix, store } = storeWith({
       userId: () => {

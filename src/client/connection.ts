@@ -25,6 +25,9 @@ export function connectionWatch(
   isReady: () => boolean,
 ): WatchConnection {
   const observers = new Set<WeakRef<ConnectionObserver>>()
+  // A store that has been collected takes its entry with it: an app that makes a store per tenant or per
+  // request on one client, which never reconnects, would otherwise collect empty references for ever.
+  const forgotten = new FinalizationRegistry<WeakRef<ConnectionObserver>>((ref) => observers.delete(ref))
   let connected: boolean | undefined
 
   function recheck(): void {
@@ -48,7 +51,9 @@ export function connectionWatch(
         if (event !== 'error' || client.listenerCount('error') > 0) client.on(event, recheck)
       }
     }
-    observers.add(new WeakRef(observer))
+    const ref = new WeakRef(observer)
+    observers.add(ref)
+    forgotten.register(observer, ref)
   }
 }
 

@@ -38,5 +38,10 @@ function adapterFor(client: object, optionName: string): SessionClient {
   throw unrecognised(client, optionName)
 }
 
+// A string here is most likely a connection URL, which may hold a password: only its length is told.
 const unrecognised = (client: unknown, optionName: string) =>
-  new TypeError(`redis-session-store: option "${optionName}" must be ${ACCEPTED_CLIENTS}; received ${describe(client)}`)
+  new TypeError(
+    `redis-session-store: option "${optionName}" must be ${ACCEPTED_CLIENTS}; received ${
+      typeof client === 'string' ? `a string of length ${client.length}` : describe(client)
+    }`,
+  )

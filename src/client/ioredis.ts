@@ -18,6 +18,7 @@ export interface IORedisClient extends ConnectionEvents {
   scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>
   eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>
   nodes?(role: 'master'): IORedisClient[]
+  ping(): Promise<unknown>
 }
 
 export const isIORedis = (client: object): client is IORedisClient =>
@@ -35,10 +36,17 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
   const clientMatchPrefix = escapeGlob(clientPrefix)
   const unprefixed = (key: string) => (key.startsWith(clientPrefix) ? key.slice(clientPrefix.length) : key)
   const slotOf = (key: string) => clientPrefix + key
-  const nodes = () => (client.isCluster && client.nodes ? client.nodes('master') : [client])
+  async function masters(): Promise<IORedisClient[]> {
+    if (!client.isCluster || !client.nodes) return [client]
+    // A cluster knows its masters only once it is ready: one created with lazyConnect, or still connecting, knows
+    // none, and SCAN goes to the nodes directly, past its offline queue. A PING waits in that queue (and connects
+    // a lazy cluster), as any other command would.
+    if (client.status !== 'ready') await client.ping()
+    return client.nodes('master')
+  }
 
   async function* scan(match: string, count: number): AsyncIterable<string[]> {
-    for (const node of nodes()) {
+    for (const node of await masters()) {
       for await (const keys of scanNode((cursor) =>
         node.scan(cursor, 'MATCH', clientMatchPrefix + match, 'COUNT', count),
       )) {
