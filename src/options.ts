@@ -9,6 +9,8 @@ import { type UserIdOption, userIndexPrefixFor } from './user-index.js'
 
 export const DEFAULT_PREFIX = 'sess:'
 export const DEFAULT_TTL = 86_400
+/** About 68 years: far beyond any session, and far inside what Redis accepts as an expiry. */
+export const MAX_EXPIRY_SECONDS = 2 ** 31 - 1
 
 /** What to do with a stored value the serializer cannot turn back into a session. */
 export type CorruptSessionPolicy = 'miss' | 'fail'
@@ -116,8 +118,12 @@ function positiveIntegerOption(name: string, value: unknown, fallback: number): 
 function ttlOption(value: unknown): TtlOption {
   if (value === undefined) return DEFAULT_TTL
   if (typeof value === 'function') return value as TtlOption
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw optionError('ttl', 'a positive number of seconds or a function of the session', value)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_EXPIRY_SECONDS) {
+    throw optionError(
+      'ttl',
+      `a positive number of seconds up to ${MAX_EXPIRY_SECONDS}, or a function of the session`,
+      value,
+    )
   }
   // Redis takes whole seconds only (SET EX 1.5 is an error); rounded up, as the other sources of a ttl are.
   return Math.ceil(value)
@@ -153,8 +159,8 @@ function userIdOption(value: unknown, prefix: string): UserIdOption | undefined 
 
 function touchAfterOption(value: unknown): number {
   if (value === undefined) return 0
-  if (!Number.isSafeInteger(value) || (value as number) < 0) {
-    throw optionError('touchAfter', 'a whole number of seconds, 0 or more', value)
+  if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > MAX_EXPIRY_SECONDS) {
+    throw optionError('touchAfter', `a whole number of seconds from 0 to ${MAX_EXPIRY_SECONDS}`, value)
   }
   return value as number
 }

@@ -30,13 +30,14 @@ function assertRefused(options: unknown, name: string) {
 const wrongValues: Record<string, unknown[]> = {
   client: [undefined, null, 'redis://localhost', 6379, {}, { get() {}, set() {} }, () => {}],
   prefix: [null, 42, true, {}, ['sess:'], Symbol('p')],
-  ttl: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '86400', null, true, {}, 10n],
+  ttl: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '86400', null, true, {}, 10n, 2 ** 31, 1e16],
   disableTouch: ['true', 1, 0, null, {}],
   disableTTL: ['false', 1, null, []],
   serializer: [null, JSON.stringify, {}, { stringify: JSON.stringify }, { parse: JSON.parse }, 'json'],
   scanCount: [0, -5, 1.5, Number.NaN, '100', null, 2 ** 53],
   onCorruptSession: ['ignore', 'MISS', '', null, true, 0],
   allowClearWithEmptyPrefix: ['yes', 1, null],
+  touchAfter: [-1, 1.5, '60', null, Number.NaN, 2 ** 31, 2 ** 53 - 1],
 }
 
 for (const [name, values] of Object.entries(wrongValues)) {
