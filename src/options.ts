@@ -70,6 +70,7 @@ export interface StoreSettings {
 /** Checks every option once, at creation, and fills in the defaults. */
 export function resolveOptions(options: RedisStoreOptions): StoreSettings {
   if (typeof options !== 'object' || options === null) throw optionError('options', 'an object', options)
+  refuseUnknownOptions(options)
   return {
     client: sessionClientFor(options.client),
     prefix: stringOption('prefix', options.prefix, DEFAULT_PREFIX),
@@ -83,6 +84,33 @@ export function resolveOptions(options: RedisStoreOptions): StoreSettings {
     userId: userIdOption(options.userId, options.prefix ?? DEFAULT_PREFIX),
     timeout: timeoutOption(options.timeout),
     touchAfter: touchAfterOption(options.touchAfter),
+  }
+}
+
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof RedisStoreOptions>([
+  'client',
+  'prefix',
+  'ttl',
+  'disableTouch',
+  'disableTTL',
+  'serializer',
+  'scanCount',
+  'onCorruptSession',
+  'allowClearWithEmptyPrefix',
+  'userId',
+  'timeout',
+  'touchAfter',
+])
+
+// A misspelt option (`prefx`, `touch_after`) or one from an old connect-redis (`host`, `logErrors`) would
+// otherwise be ignored without a word, and its default used in its place.
+function refuseUnknownOptions(options: object): void {
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) {
+      throw new TypeError(
+        `redis-session-store: unknown option "${name}"; the options are ${[...KNOWN_OPTIONS].join(', ')}`,
+      )
+    }
   }
 }
 

@@ -69,6 +69,13 @@ refusals('accepts every option with a right value', () => {
   assert.type(createRedisStore({ client, ttl: 0.5 }).get, 'function')
 })
 
+refusals('refuses an unknown or misspelt option, naming it and listing the options', () => {
+  for (const name of ['prefx', 'touch_after', 'host', 'logErrors']) {
+    assertRefused({ client, [name]: 1 }, name)
+    assert.throws(() => createRedisStore({ client, [name]: 1 } as never), /the options are client, prefix, ttl/)
+  }
+})
+
 refusals.run()
 
 const helpers = suite('the helpers check their options too')
