@@ -63,7 +63,8 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     return decoded instanceof Promise ? decoded.catch((error) => unreadable(error, sid)) : decoded
   }
 
-  const users = userIndexFor({ ...settings, read: async (text, sid) => readSession(text, sid) })
+  const removePage = pageRemover(client)
+  const users = userIndexFor({ ...settings, read: async (text, sid) => readSession(text, sid), removeKeys: removePage })
 
   async function get(sid: string): Promise<SessionRecord | null> {
     requireSid(sid)
@@ -120,7 +121,6 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   }
 
   const keyPages = () => scanPages(client, prefix, scanCount)
-  const removePage = pageRemover(client)
 
   async function readPage(keys: readonly string[]): Promise<SessionWithId[]> {
     const texts = await client.getMany(keys)

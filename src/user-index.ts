@@ -36,6 +36,8 @@ export interface UserIndexSettings {
   userId: UserIdOption | undefined
   /** The stored text as a session, or null when it reads as no session (a corrupt value under 'miss'). */
   read(text: string, sid: string): Promise<SessionRecord | null>
+  /** Removes a page of keys: the store's own remover (remove-page.ts), UNLINK or DEL where there is none. */
+  removeKeys(keys: readonly string[]): Promise<unknown>
 }
 
 /**
@@ -100,7 +102,7 @@ export function userIndexFor(settings: UserIndexSettings) {
     const doomed = (await userSessions(userId)).filter((sid) => sid !== except)
     if (doomed.length === 0) return 0
     // Sessions first: were the index emptied first and the delete then failed, they would live on unlisted.
-    await client.unlinkMany(doomed.map(sessionKeyOf))
+    await settings.removeKeys(doomed.map(sessionKeyOf))
     await forget(indexKeyOf(userId), doomed)
     return doomed.length
   }
@@ -108,7 +110,7 @@ export function userIndexFor(settings: UserIndexSettings) {
   /** Removes every index of this prefix; part of clear(), and sends nothing without the option. */
   async function clear(): Promise<void> {
     if (!userIdOption) return
-    for await (const keys of scanPages(client, indexPrefix, settings.scanCount)) await client.unlinkMany(keys)
+    for await (const keys of scanPages(client, indexPrefix, settings.scanCount)) await settings.removeKeys(keys)
   }
 
   async function forget(indexKey: string, sids: readonly string[]): Promise<void> {
