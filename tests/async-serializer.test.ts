@@ -2,8 +2,8 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type Serializer } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 type Client = ReturnType<typeof createClient>
 

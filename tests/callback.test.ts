@@ -1,9 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { callbackOrPromise, createRedisStore } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import { standaloneClients } from './helpers/clients.js'
 import { startRedis } from './helpers/redis-server.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 const server = await startRedis()
 const handle = await standaloneClients['ioredis 6'](server)

@@ -2,9 +2,9 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 type Client = ReturnType<typeof createClient>
 

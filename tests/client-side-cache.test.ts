@@ -5,10 +5,10 @@ import * as redis5 from 'redis5'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore, type SessionRecord } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import { sessionApp, visit } from './helpers/express-visits.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 interface Closable {
   on(event: 'error', listener: () => void): unknown

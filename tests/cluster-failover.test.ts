@@ -3,10 +3,10 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { startCluster } from './helpers/cluster.js'
 import { waitFor } from './helpers/redis-cli.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { clusterClients } from './helpers/topology-clients.js'
 
 // node-redis 4 and 5 refresh their slot map only on a MOVED or ASK reply. A dead master answers

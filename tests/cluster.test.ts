@@ -1,10 +1,10 @@
-import { clusterWithClientKeyPrefix } from './cluster-key-prefix.js'
-import { clusterWithLazyConnect } from './cluster-lazy-connect.js'
-import { clusterRouting } from './cluster-routing.js'
-import { conformance } from './conformance.js'
 import { startCluster } from './helpers/cluster.js'
 import { clusterInspector } from './helpers/cluster-inspector.js'
 import { clusterClients } from './helpers/topology-clients.js'
+import { clusterWithClientKeyPrefix } from './suites/cluster-key-prefix.js'
+import { clusterWithLazyConnect } from './suites/cluster-lazy-connect.js'
+import { clusterRouting } from './suites/cluster-routing.js'
+import { conformance } from './suites/conformance.js'
 
 const cluster = await startCluster()
 

@@ -3,8 +3,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createEncryptedSerializer, decode, encode, jsonSerializer, type SessionRecord } from '../src/index.js'
 import { arbitrarySession, jsonCopy, unicodeJson } from './helpers/arbitrary-session.js'
+import { codeOf } from './helpers/sessions.js'
 
-const codeOf = (error: unknown) => (error as { code?: string } | undefined)?.code
 const fromJson = decode(jsonSerializer)
 const toJson = encode(jsonSerializer)
 

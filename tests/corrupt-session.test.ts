@@ -4,11 +4,11 @@ import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type CorruptSessionPolicy, createRedisStore } from '../src/index.js'
-import { uniquePrefix } from './conformance.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
 import { type ClientLibrary, connectClient, sessionApp, type VisitReply } from './helpers/session-app.js'
+import { uniquePrefix } from './helpers/sessions.js'
 
 // What a stored session can turn into: each must read as no session at all, never as data.
 const corruptValues: Record<string, Buffer | string> = {

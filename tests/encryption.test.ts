@@ -1,11 +1,11 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createEncryptedSerializer, createRedisStore, type RedisStoreOptions, type Serializer } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
 import { connectClient } from './helpers/session-app.js'
+import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 const OLD_SECRET = 'old secret: correct horse battery staple 1'
 const NEW_SECRET = 'new secret: correct horse battery staple 2'
@@ -13,8 +13,6 @@ const NEW_SECRET = 'new secret: correct horse battery staple 2'
 const oldOnly = createEncryptedSerializer({ secrets: [OLD_SECRET] })
 const rotated = createEncryptedSerializer({ secrets: [NEW_SECRET, OLD_SECRET] })
 const newOnly = createEncryptedSerializer({ secrets: [NEW_SECRET] })
-
-const codeOf = (error: unknown) => (error as { code?: string } | undefined)?.code
 
 /** Every message and stack in an error and its causes, to search for what must not be there. */
 function everythingSaidBy(error: unknown): string {

@@ -4,10 +4,10 @@ import supertest from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { uniquePrefix } from './conformance.js'
 import { type ClientHandle, standaloneClients } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
+import { uniquePrefix } from './helpers/sessions.js'
 
 declare module 'express-session' {
   interface SessionData {

@@ -5,10 +5,10 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { uniquePrefix } from './conformance.js'
 import { type ClientHandle, standaloneClients } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { uniquePrefix } from './helpers/sessions.js'
 
 declare module 'fastify' {
   interface Session {

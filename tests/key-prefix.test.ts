@@ -2,11 +2,11 @@ import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisStoreOptions, scanKeys } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import { type ClientHandle, connectIORedisWithKeyPrefix } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
 import { connectClient } from './helpers/session-app.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 const server = await startRedis()
 const test = suite('an ioredis client with its own keyPrefix')

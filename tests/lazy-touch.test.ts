@@ -5,10 +5,10 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisStoreOptions } from '../src/index.js'
 import { touchMemory } from '../src/lazy-touch.js'
-import { uniquePrefix } from './conformance.js'
 import { sessionApp, sidIn, visit } from './helpers/express-visits.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { uniquePrefix } from './helpers/sessions.js'
 
 type Client = ReturnType<typeof createClient>
 

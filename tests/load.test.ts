@@ -3,11 +3,11 @@ import { runInNewContext } from 'node:vm'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
 import { type ClientLibrary, connectClient } from './helpers/session-app.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 // npm test runs node without --expose-gc; V8 can still be asked for gc() at run time.
 setFlagsFromString('--expose-gc')

@@ -3,11 +3,11 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, DEFAULT_TIMEOUT, type RedisSessionStore, RedisSessionStoreError } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import type { Address } from './helpers/clients.js'
 import { faultClients, type StartClient, type UnwaitedClient } from './helpers/fault-clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { type RedisProcess, startRedisProcess } from './helpers/redis-process.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { type SilentServer, startSilentServer } from './helpers/silent-server.js'
 
 const unhandled: unknown[] = []

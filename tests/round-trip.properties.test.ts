@@ -2,12 +2,12 @@ import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createEncryptedSerializer, createRedisStore, type Serializer, type SessionRecord } from '../src/index.js'
-import { uniquePrefix } from './conformance.js'
 import { arbitrarySession, deeplyNested, jsonCopy } from './helpers/arbitrary-session.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
 import { type ClientLibrary, connectClient } from './helpers/session-app.js'
+import { uniquePrefix } from './helpers/sessions.js'
 
 const MEGABYTE = 1024 * 1024
 const server = await startRedis()

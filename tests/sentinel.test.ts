@@ -1,11 +1,12 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { conformance, sessionFor, uniquePrefix } from './conformance.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { infoCounter } from './helpers/redis-cli.js'
 import { startSentinel } from './helpers/sentinel.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { type ConnectSentinel, sentinelClients } from './helpers/topology-clients.js'
+import { conformance } from './suites/conformance.js'
 
 const servers = await startSentinel()
 const connectTo = (connect: ConnectSentinel) => () => connect(servers.sentinels, servers.name)

@@ -1,7 +1,7 @@
-import { conformance } from './conformance.js'
 import { standaloneClients } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
+import { conformance } from './suites/conformance.js'
 
 const server = await startRedis()
 

@@ -3,9 +3,9 @@ import session from 'express-session'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, RedisStore } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import { standaloneClients } from './helpers/clients.js'
 import { startRedis } from './helpers/redis-server.js'
+import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 const server = await startRedis()
 const handle = await standaloneClients['node-redis 6'](server)

@@ -2,11 +2,11 @@ import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type Serializer } from '../src/index.js'
-import { uniquePrefix } from './conformance.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
 import { connectClient, sessionApp, type VisitReply } from './helpers/session-app.js'
+import { uniquePrefix } from './helpers/sessions.js'
 
 // express-session hashes every session with JSON.stringify before it saves, so a BigInt or a cycle fails
 // inside express-session before the store is asked. What reaches the store unencodable is what the

@@ -1,11 +1,11 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { sessionFor } from './conformance.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { startRedis } from './helpers/redis-server.js'
 import { connectClient } from './helpers/session-app.js'
+import { sessionFor } from './helpers/sessions.js'
 
 // A server of its own: with an empty prefix, clear() is allowed to empty the whole database.
 const server = await startRedis()

@@ -2,7 +2,7 @@ import { startCluster } from './helpers/cluster.js'
 import { clusterInspector } from './helpers/cluster-inspector.js'
 import { clusterRaw } from './helpers/raw-commands.js'
 import { clusterClients } from './helpers/topology-clients.js'
-import { userSessionsSuite } from './user-sessions.js'
+import { userSessionsSuite } from './suites/user-sessions.js'
 
 // Index keys and session keys hash to different slots, on different masters: nothing may span them.
 const cluster = await startCluster()

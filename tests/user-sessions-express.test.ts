@@ -4,9 +4,9 @@ import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import { uniquePrefix } from './conformance.js'
 import { type ClientHandle, standaloneClients } from './helpers/clients.js'
 import { startRedis } from './helpers/redis-server.js'
+import { uniquePrefix } from './helpers/sessions.js'
 
 // The README recipe's routes, over HTTP, with a browser per device (a supertest agent keeps its cookies).
 function appOn(store: RedisSessionStore) {

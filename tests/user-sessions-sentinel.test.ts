@@ -2,7 +2,7 @@ import { standaloneInspector } from './helpers/inspector.js'
 import { standaloneRaw } from './helpers/raw-commands.js'
 import { startSentinel } from './helpers/sentinel.js'
 import { sentinelClients } from './helpers/topology-clients.js'
-import { userSessionsSuite } from './user-sessions.js'
+import { userSessionsSuite } from './suites/user-sessions.js'
 
 // The index scripts write, so they must reach the master through the sentinel-aware client.
 const servers = await startSentinel()

@@ -1,15 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
 import { type ClientHandle, connectIORedisWithKeyPrefix, standaloneClients } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { standaloneRaw } from './helpers/raw-commands.js'
 import { startRedis } from './helpers/redis-server.js'
-import { userSessionsSuite } from './user-sessions.js'
+import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
+import { userSessionsSuite } from './suites/user-sessions.js'
 
 const server = await startRedis()
-const codeOf = (error: unknown) => (error as { code?: string }).code
 
 const options = suite<{ handle: ClientHandle; redis: Inspector }>('sessions per user: the option')
 let handle: ClientHandle

@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { uniquePrefix } from './conformance.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type IsolatedPackage, isolatedPackage } from './helpers/isolated-package.js'
 import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { uniquePrefix } from './helpers/sessions.js'
 
 const run = promisify(execFile)
 

@@ -3,10 +3,10 @@ import { Cluster as IORedisCluster5 } from 'ioredis5'
 import { Cluster as IOValkeyCluster } from 'iovalkey'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore, scanKeys } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
-import type { RunningCluster } from './helpers/cluster.js'
-import { clusterInspector } from './helpers/cluster-inspector.js'
+import { createRedisStore, scanKeys } from '../../src/index.js'
+import type { RunningCluster } from '../helpers/cluster.js'
+import { clusterInspector } from '../helpers/cluster-inspector.js'
+import { sessionFor, uniquePrefix } from '../helpers/sessions.js'
 
 type LazyCluster = new (
   rootNodes: Array<{ host: string; port: number }>,

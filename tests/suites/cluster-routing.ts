@@ -1,11 +1,11 @@
 import calculateSlot from 'cluster-key-slot'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore, scanKeys } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
-import type { ClientHandle } from './helpers/clients.js'
-import type { ClusterNode, RunningCluster } from './helpers/cluster.js'
-import { infoCounter, redisCli } from './helpers/redis-cli.js'
+import { createRedisStore, scanKeys } from '../../src/index.js'
+import type { ClientHandle } from '../helpers/clients.js'
+import type { ClusterNode, RunningCluster } from '../helpers/cluster.js'
+import { infoCounter, redisCli } from '../helpers/redis-cli.js'
+import { sessionFor, uniquePrefix } from '../helpers/sessions.js'
 
 /** Counts a command's calls on each node, by port. */
 const callsByPort = async (nodes: ClusterNode[], command: string) =>

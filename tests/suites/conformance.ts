@@ -1,29 +1,15 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore, type RedisStoreOptions, type SessionRecord } from '../src/index.js'
-import type { ClientHandle } from './helpers/clients.js'
-import type { Inspector } from './helpers/inspector.js'
+import { createRedisStore, type RedisStoreOptions, type SessionRecord } from '../../src/index.js'
+import type { ClientHandle } from '../helpers/clients.js'
+import type { Inspector } from '../helpers/inspector.js'
+import { sessionFor, type TestSession, uniquePrefix } from '../helpers/sessions.js'
 
 /** Where the conformance suite runs: a way to get a fresh client, and a way to look at Redis directly. */
 export interface ConformanceTarget {
   connect(): Promise<ClientHandle>
   inspector(): Promise<Inspector>
 }
-
-/** Sessions in tests carry fields of their own beside the cookie. */
-export type TestSession = SessionRecord & Record<string, unknown>
-
-let prefixCounter = 0
-/** A prefix no other test uses, so that tests never see each other's keys. */
-export const uniquePrefix = (label = 't') => `${label}${process.pid}-${++prefixCounter}:`
-
-export const sessionFor = (
-  fields: Record<string, unknown> = {},
-  cookie: Record<string, unknown> = {},
-): TestSession => ({
-  cookie: { originalMaxAge: null, httpOnly: true, path: '/', ...cookie } as SessionRecord['cookie'],
-  ...fields,
-})
 
 /**
  * The one behaviour suite every client and topology must pass. Each test uses its own prefix; the

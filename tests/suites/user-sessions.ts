@@ -1,11 +1,12 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore, type RedisStoreOptions } from '../src/index.js'
-import { userIndexPrefixFor } from '../src/user-index.js'
-import { type ConformanceTarget, sessionFor, type TestSession, uniquePrefix } from './conformance.js'
-import type { ClientHandle } from './helpers/clients.js'
-import type { Inspector } from './helpers/inspector.js'
-import type { RawCommands } from './helpers/raw-commands.js'
+import { createRedisStore, type RedisStoreOptions } from '../../src/index.js'
+import { userIndexPrefixFor } from '../../src/user-index.js'
+import type { ClientHandle } from '../helpers/clients.js'
+import type { Inspector } from '../helpers/inspector.js'
+import type { RawCommands } from '../helpers/raw-commands.js'
+import { codeOf, sessionFor, type TestSession, uniquePrefix } from '../helpers/sessions.js'
+import type { ConformanceTarget } from './conformance.js'
 
 export interface UserSessionsTarget extends ConformanceTarget {
   raw(): Promise<RawCommands>
@@ -13,7 +14,6 @@ export interface UserSessionsTarget extends ConformanceTarget {
 
 const userOf = (session: unknown) => (session as TestSession).user as string | undefined
 const sorted = (sids: string[]) => [...sids].sort()
-const codeOf = (error: unknown) => (error as { code?: string }).code
 
 /** Sessions per user (the userId option) against one client and topology. */
 export function userSessionsSuite(name: string, target: UserSessionsTarget) {

@@ -1,10 +1,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore } from '../src/index.js'
-import { sessionFor, uniquePrefix } from './conformance.js'
-import type { RunningCluster } from './helpers/cluster.js'
-import { redisCli } from './helpers/redis-cli.js'
-import { connectIORedisClusterWithKeyPrefix } from './helpers/topology-clients.js'
+import { createRedisStore } from '../../src/index.js'
+import type { RunningCluster } from '../helpers/cluster.js'
+import { redisCli } from '../helpers/redis-cli.js'
+import { sessionFor, uniquePrefix } from '../helpers/sessions.js'
+import { connectIORedisClusterWithKeyPrefix } from '../helpers/topology-clients.js'
 
 /** ioredis adds its own keyPrefix to keys but not to SCAN; on a cluster the slot is that of the prefixed key. */
 export function clusterWithClientKeyPrefix(cluster: RunningCluster) {
