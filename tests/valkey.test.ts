@@ -1,14 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { valkeyBinary } from '../dev/redis-binary.js'
 import { standaloneClients } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
-import { findOnPath } from './helpers/redis-binary.js'
 import { infoFields, redisCli } from './helpers/redis-cli.js'
 import { loopbackServerArgs, startServerProcess } from './helpers/server-process.js'
 import { conformance } from './suites/conformance.js'
 
 // Valkey is tested where it is installed (.ci/run installs it when the machine's package sources offer it).
-const binary = process.env.VALKEY_SERVER_BINARY || findOnPath('valkey-server')
+const binary = valkeyBinary()
 
 if (binary) {
   const server = await startServerProcess({

@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot'
+import { redisBinary } from '../../dev/redis-binary.js'
 import type { Address } from './clients.js'
-import { redisServerBinary } from './redis-binary.js'
 import { infoFields, redisCli, waitFor } from './redis-cli.js'
 import { loopbackServerArgs, type ServerProcess, startServerProcess } from './server-process.js'
 
@@ -39,8 +39,7 @@ const NODE_TIMEOUT_MS = 3000
  * every node sees all slots served and all six nodes.
  */
 export async function startCluster(): Promise<RunningCluster> {
-  const binary = redisServerBinary()
-  if (!binary) throw new Error('the cluster tests need the redis-server binary')
+  const binary = redisBinary()
   const processes: ServerProcess[] = []
   try {
     for (let i = 0; i < 6; i++) processes.push(await startClusterNode(binary))

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { redisServerBinary } from './redis-binary.js'
+import { redisBinary } from '../../dev/redis-binary.js'
 
 const run = promisify(execFile)
 
 /** Runs redis-cli against one server on 127.0.0.1 and answers its output (raw, one reply element a line). */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const cli = redisServerBinary('redis-cli') ?? 'redis-cli'
+  const cli = redisBinary('redis-cli')
   const { stdout } = await run(cli, ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 60_000 })
   return stdout
 }

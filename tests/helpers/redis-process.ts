@@ -4,7 +4,7 @@ import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { redisServerBinary } from './redis-binary.js'
+import { redisBinary } from '../../dev/redis-binary.js'
 
 /**
  * A redis-server child of the test's own, which the test can kill (SIGKILL), freeze (SIGSTOP),
@@ -31,7 +31,7 @@ process.on('exit', () => {
 })
 
 export async function startRedisProcess(): Promise<RedisProcess> {
-  const binary = redisServerBinary() ?? 'redis-server'
+  const binary = redisBinary()
   const host = '127.0.0.1'
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'redis-outage-'))

@@ -1,5 +1,5 @@
 import { RedisMemoryServer } from 'redis-memory-server'
-import { redisServerBinary } from './redis-binary.js'
+import { redisBinary } from '../../dev/redis-binary.js'
 
 export interface RunningRedis {
   host: string
@@ -22,10 +22,9 @@ process.on('exit', () => {
 
 /** Starts a redis-server of its own on a free loopback port (redis-memory-server, given the system binary). */
 export async function startRedis(args: string[] = []): Promise<RunningRedis> {
-  const systemBinary = redisServerBinary()
   const server = await RedisMemoryServer.create({
     instance: { ip: '127.0.0.1', args: ['--save', '', '--appendonly', 'no', ...args] },
-    ...(systemBinary ? { binary: { systemBinary } } : {}),
+    binary: { systemBinary: redisBinary() },
   })
   const host = await server.getHost()
   const port = await server.getPort()

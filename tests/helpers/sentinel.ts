@@ -1,5 +1,5 @@
+import { redisBinary } from '../../dev/redis-binary.js'
 import type { Address } from './clients.js'
-import { redisServerBinary } from './redis-binary.js'
 import { infoFields, redisCli, waitFor } from './redis-cli.js'
 import { loopbackServerArgs, type ServerProcess, startServerProcess } from './server-process.js'
 
@@ -20,10 +20,8 @@ export interface RunningSentinel {
  * port, in a directory of its own), and resolves once the replica is in sync and the sentinel knows both.
  */
 export async function startSentinel(): Promise<RunningSentinel> {
-  const server = redisServerBinary()
-  const sentinelBinary = redisServerBinary('redis-sentinel')
-  if (!server || !sentinelBinary)
-    throw new Error('the sentinel tests need the redis-server and redis-sentinel binaries')
+  const server = redisBinary()
+  const sentinelBinary = redisBinary('redis-sentinel')
   const started: ServerProcess[] = []
   const track = (process: ServerProcess) => {
     started.push(process)
