@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type session from 'express-session'
 import * as redis6 from 'redis'
 import * as redis5 from 'redis5'
@@ -7,6 +6,7 @@ import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore, type SessionRecord } from '../src/index.js'
 import { sessionApp, visit } from './helpers/express-visits.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
+import { waitFor } from './helpers/poll.js'
 import { type RunningRedis, startRedis } from './helpers/redis-server.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
@@ -22,15 +22,8 @@ const libraries: Record<string, { createClient(options: object): Closable }> = {
   'node-redis 5': redis5 as unknown as { createClient(options: object): Closable },
 }
 
-/** Polls until `check` holds, for at most `withinMs`; the invalidation arrives asynchronously. */
-async function eventually(check: () => Promise<boolean>, withinMs = 2_000): Promise<boolean> {
-  const deadline = Date.now() + withinMs
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await sleep(5)
-  }
-  return check()
-}
+// The invalidation arrives asynchronously: polled every 5 ms, for at most 2 s.
+const INVALIDATION = { timeoutMs: 2_000, intervalMs: 5 }
 
 for (const [name, library] of Object.entries(libraries)) {
   const test = suite(`client-side caching, ${name}`)
@@ -92,7 +85,7 @@ for (const [name, library] of Object.entries(libraries)) {
     assert.equal(await reader.get('s2'), sessionFor({ user: 'ada' }))
     const changed = sessionFor({ user: 'grace' })
     await writer.set('s2', changed)
-    assert.ok(await eventually(reads(reader, 's2', changed)), 'the cached session was never invalidated')
+    await waitFor('the cached session to be invalidated', reads(reader, 's2', changed), INVALIDATION)
   })
 
   test('stops serving a session destroyed through another client once the invalidation has arrived', async () => {
@@ -100,7 +93,7 @@ for (const [name, library] of Object.entries(libraries)) {
     await writer.set('s3', sessionFor({ user: 'ada' }))
     assert.ok(await reader.get('s3'))
     await writer.destroy('s3')
-    assert.ok(await eventually(reads(reader, 's3', null)), 'the destroyed session was still served')
+    await waitFor('the destroyed session to stop being served', reads(reader, 's3', null), INVALIDATION)
   })
 
   test('costs a returning visitor no Redis command at all with touchAfter', async () => {

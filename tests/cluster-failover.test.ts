@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { startCluster } from './helpers/cluster.js'
-import { waitFor } from './helpers/redis-cli.js'
+import { waitFor } from './helpers/poll.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { clusterClients } from './helpers/topology-clients.js'
 
@@ -112,7 +112,7 @@ const reRouted = ({ store, prefix }: Contender) => {
       await store.set(sid, sessionFor({ after: true }))
       return JSON.stringify(await store.get(sid)) === JSON.stringify(sessionFor({ after: true }))
     },
-    30_000,
+    { timeoutMs: 30_000 },
   )
 }
 

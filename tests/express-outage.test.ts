@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { faultClients, type UnwaitedClient } from './helpers/fault-clients.js'
 import { type SessionApp, startSessionApp, visitor } from './helpers/outage-app.js'
+import { waitFor } from './helpers/poll.js'
 import { type RedisProcess, startRedisProcess } from './helpers/redis-process.js'
 
 const unhandled: unknown[] = []
@@ -14,14 +15,9 @@ const TIMEOUT = 400
 // Room for a loaded machine: the bound that matters is that no request waits for Redis to come back.
 const MARGIN = 1000
 
-/** Resolves when `condition` holds; fails after `ms` (a bound on a hang, not a measure of speed). */
-async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const giveUp = performance.now() + ms
-  while (!condition()) {
-    if (performance.now() > giveUp) throw new Error(`gave up waiting for ${what}`)
-    await sleep(10)
-  }
-}
+/** Resolves when `condition` holds; fails after 20 s (a bound on a hang, not a measure of speed). */
+const until = (condition: () => boolean, what: string) =>
+  waitFor(what, condition, { timeoutMs: 20_000, intervalMs: 10 })
 
 function connectionState(store: RedisSessionStore) {
   const state = { connected: true, disconnects: 0, reconnects: 0 }

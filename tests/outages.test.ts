@@ -6,6 +6,7 @@ import { createRedisStore, DEFAULT_TIMEOUT, type RedisSessionStore, RedisSession
 import type { Address } from './helpers/clients.js'
 import { faultClients, type StartClient, type UnwaitedClient } from './helpers/fault-clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
+import { waitFor } from './helpers/poll.js'
 import { type RedisProcess, startRedisProcess } from './helpers/redis-process.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { type SilentServer, startSilentServer } from './helpers/silent-server.js'
@@ -38,19 +39,16 @@ function nextEvent(store: RedisSessionStore, event: 'connect' | 'disconnect', ms
   })
 }
 
-/** Until the store answers again (the client reconnects on its own schedule); fails after `ms`. */
-async function untilWorking(store: RedisSessionStore, ms = 15_000): Promise<void> {
-  const giveUp = performance.now() + ms
-  for (;;) {
-    try {
+/** Until the store answers again (the client reconnects on its own schedule); fails after 15 s. */
+const untilWorking = (store: RedisSessionStore) =>
+  waitFor(
+    'the store to answer again',
+    async () => {
       await store.length()
-      return
-    } catch (error) {
-      if (performance.now() > giveUp) throw error
-      await sleep(50)
-    }
-  }
-}
+      return true
+    },
+    { timeoutMs: 15_000, intervalMs: 50 },
+  )
 
 /** Redis stops answering every client (its connections stay open) for `ms` milliseconds. */
 async function pauseClients({ host, port }: Address, ms: number): Promise<void> {

@@ -1,7 +1,8 @@
 import calculateSlot from 'cluster-key-slot'
 import { redisBinary } from '../../dev/redis-binary.js'
 import type { Address } from './clients.js'
-import { infoFields, redisCli, waitFor } from './redis-cli.js'
+import { waitFor } from './poll.js'
+import { infoFields, redisCli } from './redis-cli.js'
 import { loopbackServerArgs, type ServerProcess, startServerProcess } from './server-process.js'
 
 export const CLUSTER_SLOTS = 16_384
@@ -119,7 +120,7 @@ function clusterOf(processes: ServerProcess[]): RunningCluster {
         `a replica of ${master.port} to take over its slots`,
         () =>
           everyNode([...alive], (nodes, info) => info.get('cluster_state') === 'ok' && servesSlotsOf(before, nodes)),
-        60_000,
+        { timeoutMs: 60_000 },
       )
     },
     async stop() {

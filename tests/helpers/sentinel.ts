@@ -1,6 +1,7 @@
 import { redisBinary } from '../../dev/redis-binary.js'
 import type { Address } from './clients.js'
-import { infoFields, redisCli, waitFor } from './redis-cli.js'
+import { waitFor } from './poll.js'
+import { infoFields, redisCli } from './redis-cli.js'
 import { loopbackServerArgs, type ServerProcess, startServerProcess } from './server-process.js'
 
 export const SENTINEL_MASTER_NAME = 'mymaster'
