@@ -1,7 +1,7 @@
 import { RedisStore as ConnectRedisStore } from 'connect-redis'
 import { createCluster } from 'redis'
 import { createRedisStore } from '../src/index.js'
-import { startCluster } from '../tests/helpers/cluster.js'
+import { startCluster } from '../tests/helpers/servers.js'
 import { measure } from './memory.js'
 import { sampleSession } from './operations.js'
 import { alternate, medianOf, round } from './rounds.js'

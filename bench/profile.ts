@@ -1,6 +1,6 @@
 // The hot path alone, for `node --cpu-prof` (see "npm run bench:profile"): this store's get, set and
 // touch at concurrency 64, then all() over 20,000 sessions (PROFILE_COUNT, PROFILE_BULK).
-import { startRedis } from '../tests/helpers/redis-server.js'
+import { startRedis } from '../tests/helpers/servers.js'
 import { callsOn, connect, disconnectAll, ourStore } from './clients.js'
 import { sampleSession, timed } from './operations.js'
 

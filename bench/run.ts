@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { startRedis } from '../tests/helpers/redis-server.js'
+import { startRedis } from '../tests/helpers/servers.js'
 import { benchBulk } from './bulk.js'
 import { chartSvg } from './chart.js'
 import { connect, disconnectAll } from './clients.js'

@@ -2,14 +2,14 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type Serializer } from '../src/index.js'
-import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 type Client = ReturnType<typeof createClient>
 
 // get() decodes synchronously when it can; a serializer that answers later must still be awaited and judged.
 const test = suite('get() with a serializer that answers asynchronously')
-let server: RunningRedis
+let server: ServerProcess
 let client: Client
 
 const later: Serializer = {

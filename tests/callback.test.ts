@@ -1,14 +1,18 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { callbackOrPromise, createRedisStore } from '../src/index.js'
-import { standaloneClients } from './helpers/clients.js'
-import { startRedis } from './helpers/redis-server.js'
+import { type ClientHandle, standaloneClients } from './helpers/clients.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
-const server = await startRedis()
-const handle = await standaloneClients['ioredis 6'](server)
 const test = suite('the callback adapter')
+let server: ServerProcess
+let handle: ClientHandle
 
+test.before(async () => {
+  server = await startRedis()
+  handle = await standaloneClients['ioredis 6'](server)
+})
 test.after(async () => {
   await handle.close()
   await server.stop()

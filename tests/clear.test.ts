@@ -3,13 +3,13 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 type Client = ReturnType<typeof createClient>
 
 const pageByPage = suite('clear() and the bulk reads, page by page')
-let server: RunningRedis
+let server: ServerProcess
 let client: Client
 let redis: Inspector
 
@@ -61,12 +61,12 @@ pageByPage('reads every session with one MGET per page, and the iterator yields 
 pageByPage.run()
 
 const withoutUnlink = suite('clear() on a server without UNLINK')
-let oldServer: RunningRedis
+let oldServer: ServerProcess
 let oldClient: Client
 
 withoutUnlink.before(async () => {
   // A server where UNLINK is unknown, as on Redis before 4.0.
-  oldServer = await startRedis(['--rename-command', 'UNLINK', '""'])
+  oldServer = await startRedis({ args: ['--rename-command', 'UNLINK', '""'] })
   oldClient = createClient({ socket: { host: oldServer.host, port: oldServer.port } })
   oldClient.on('error', () => {})
   await oldClient.connect()

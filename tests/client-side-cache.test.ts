@@ -7,7 +7,7 @@ import { createRedisStore, type RedisSessionStore, type SessionRecord } from '..
 import { sessionApp, visit } from './helpers/express-visits.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { waitFor } from './helpers/poll.js'
-import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 interface Closable {
@@ -27,7 +27,7 @@ const INVALIDATION = { timeoutMs: 2_000, intervalMs: 5 }
 
 for (const [name, library] of Object.entries(libraries)) {
   const test = suite(`client-side caching, ${name}`)
-  let server: RunningRedis
+  let server: ServerProcess
   let inspector: Inspector
   const clients: Closable[] = []
 

@@ -4,8 +4,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
-import { startCluster } from './helpers/cluster.js'
 import { waitFor } from './helpers/poll.js'
+import { type RunningCluster, startCluster } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { clusterClients } from './helpers/topology-clients.js'
 
@@ -21,7 +21,7 @@ const rerouting = Object.entries(clusterClients).filter(([name]) => !NEVER_REROU
 for (const [name, why] of NEVER_REROUTE) console.log(`[cluster failover] skipping ${name}: it ${why}`)
 
 // One cluster, every cluster client connected at once, one master killed: each client must find its way back.
-const cluster = await startCluster()
+let cluster: RunningCluster | undefined
 const SESSIONS = 100
 
 interface Contender {
@@ -43,6 +43,7 @@ let stopBackground = false
 const test = suite('cluster failover')
 
 test.before(async () => {
+  cluster = await startCluster()
   for (const [name, connect] of rerouting) {
     const handle = await connect(cluster.rootNodes)
     const prefix = uniquePrefix('failover')
@@ -64,7 +65,7 @@ test.after(async () => {
   stopBackground = true
   await background
   await Promise.all(contenders.map(({ handle }) => handle.close()))
-  await cluster.stop()
+  await cluster?.stop()
 })
 
 async function keepWriting(contender: Contender) {

@@ -6,7 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { faultClients, type UnwaitedClient } from './helpers/fault-clients.js'
-import { type RedisProcess, startRedisProcess } from './helpers/redis-process.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 
 const warnings: Error[] = []
 process.on('warning', (warning) => warnings.push(warning))
@@ -26,11 +26,11 @@ function recordConnectionEvents(store: RedisSessionStore): string[] {
 }
 
 const test = suite('connection events')
-let redis: RedisProcess
+let redis: ServerProcess
 const handles: UnwaitedClient[] = []
 
 test.before(async () => {
-  redis = await startRedisProcess()
+  redis = await startRedis({ durable: true })
 })
 test.after(async () => {
   for (const handle of handles) await handle.close()

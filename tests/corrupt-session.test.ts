@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { type CorruptSessionPolicy, createRedisStore } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { startRedis } from './helpers/redis-server.js'
+import { sharedServer, startRedis } from './helpers/servers.js'
 import { type ClientLibrary, connectClient, sessionApp, type VisitReply } from './helpers/session-app.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
@@ -25,7 +25,7 @@ const corruptValues: Record<string, Buffer | string> = {
   'a cookie whose originalMaxAge is not a number': '{"cookie":{"originalMaxAge":"1 day","path":"/"},"visits":41}',
 }
 
-const server = await startRedis()
+const server = sharedServer(startRedis)
 const libraries = ['node-redis 6', 'ioredis 6'] as const
 const unhandled: unknown[] = []
 const onUnhandled = (reason: unknown) => unhandled.push(reason)
@@ -38,9 +38,10 @@ function corruptSessionSuite(library: ClientLibrary, policy: CorruptSessionPolic
 
   test.before(async () => {
     process.on('unhandledRejection', onUnhandled)
-    handle = await connectClient(library, server)
-    redis = await standaloneInspector(server)
-    raw = createClient({ socket: { host: server.host, port: server.port } })
+    const { host, port } = await server()
+    handle = await connectClient(library, { host, port })
+    redis = await standaloneInspector({ host, port })
+    raw = createClient({ socket: { host, port } })
     raw.on('error', () => {})
     await raw.connect()
   })
@@ -108,5 +109,5 @@ function corruptSessionSuite(library: ClientLibrary, policy: CorruptSessionPolic
 const suites = libraries.flatMap((library) =>
   (['miss', 'fail'] as const).map((policy) => corruptSessionSuite(library, policy)),
 )
-suites.at(-1)?.after(() => server.stop())
+suites.at(-1)?.after(server.stop)
 for (const test of suites) test.run()

@@ -4,13 +4,13 @@ import * as assert from 'uvu/assert'
 import { type Browser, CHROMIUM_PATH, chromiumIsInstalled, launchBrowser } from './helpers/browser.js'
 import { type DemoProcess, startDemo } from './helpers/demo-process.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 
 const NAME = 'Ada <img src=x onerror=alert(1)> & co'
 const DEMO_PREFIX = 'demo:sess:'
 
 interface Context {
-  server: RunningRedis
+  server: ServerProcess
   redis: Inspector
   demo: DemoProcess
   laptop: Browser

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { createEncryptedSerializer, createRedisStore, type RedisStoreOptions, type Serializer } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { connectClient } from './helpers/session-app.js'
 import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
 
@@ -70,12 +70,13 @@ options('refuses an inner serializer without stringify and parse, naming "serial
 
 options.run()
 
-const server = await startRedis()
+let server: ServerProcess
 const stored = suite<Record<string, never>>('encrypted sessions in Redis')
 let handle: ClientHandle
 let redis: Inspector
 
 stored.before(async () => {
+  server = await startRedis()
   handle = await connectClient('node-redis 6', server)
   redis = await standaloneInspector(server)
 })

@@ -6,7 +6,7 @@ import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { faultClients, type UnwaitedClient } from './helpers/fault-clients.js'
 import { type SessionApp, startSessionApp, visitor } from './helpers/outage-app.js'
 import { waitFor } from './helpers/poll.js'
-import { type RedisProcess, startRedisProcess } from './helpers/redis-process.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 
 const unhandled: unknown[] = []
 process.on('unhandledRejection', (reason) => unhandled.push(reason))
@@ -32,7 +32,7 @@ function connectionState(store: RedisSessionStore) {
   return state
 }
 
-let redis: RedisProcess
+let redis: ServerProcess
 
 for (const clientName of ['node-redis 6', 'ioredis 6']) {
   const test = suite(`express-session during an outage, ${clientName}`)
@@ -42,7 +42,7 @@ for (const clientName of ['node-redis 6', 'ioredis 6']) {
   let state: ReturnType<typeof connectionState>
 
   test.before(async () => {
-    redis ??= await startRedisProcess()
+    redis ??= await startRedis({ durable: true })
     handle = (faultClients[clientName] as (typeof faultClients)[string])(redis)
     await handle.connected
     store = createRedisStore({ client: handle.client, prefix: `express-${clientName}:`, timeout: TIMEOUT })

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
 import { type ClientHandle, standaloneClients } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { startRedis } from './helpers/redis-server.js'
+import { sharedServer, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 declare module 'express-session' {
@@ -17,7 +17,7 @@ declare module 'express-session' {
 }
 
 const MAX_AGE_MS = 600_000
-const server = await startRedis()
+const server = sharedServer(startRedis)
 
 /** An Express app with express-session on the store: routes that read, write, regenerate and destroy. */
 function appOn(client: unknown, prefix: string) {
@@ -59,8 +59,8 @@ for (const name of ['node-redis 6', 'ioredis 6'] as const) {
   let redis: Inspector
 
   test.before(async () => {
-    handle = await standaloneClients[name](server)
-    redis = await standaloneInspector(server)
+    handle = await standaloneClients[name](await server())
+    redis = await standaloneInspector(await server())
   })
   test.after(async () => {
     await handle.close()
@@ -131,6 +131,6 @@ for (const name of ['node-redis 6', 'ioredis 6'] as const) {
     assert.is.not(response.body.sid, sid)
   })
 
-  if (name === 'ioredis 6') test.after(() => server.stop())
+  if (name === 'ioredis 6') test.after(server.stop)
   test.run()
 }

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
 import { type ClientHandle, standaloneClients } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 declare module 'fastify' {
@@ -20,7 +20,7 @@ const SECRET = 'a fastify session secret of at least 32 characters'
 const MAX_AGE_MS = 10 * 60 * 1000
 
 interface Context {
-  server: RunningRedis
+  server: ServerProcess
   handle: ClientHandle
   redis: Inspector
 }

@@ -4,16 +4,17 @@ import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisStoreOptions, scanKeys } from '../src/index.js'
 import { type ClientHandle, connectIORedisWithKeyPrefix } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { connectClient } from './helpers/session-app.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
-const server = await startRedis()
+let server: ServerProcess
 const test = suite('an ioredis client with its own keyPrefix')
 const handles: ClientHandle[] = []
 let redis: Inspector
 
 test.before(async () => {
+  server = await startRedis()
   redis = await standaloneInspector(server)
 })
 test.after(async () => {

@@ -3,7 +3,7 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { escapeGlob, keyFor, scanKeys, scanPatternFor, sidFrom } from '../src/index.js'
-import { startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 
 // Glob characters and their neighbours in Redis patterns, mixed with any code point.
 const GLOB_CHARACTERS = ['*', '?', '[', ']', '\\', '^', '-', '!', 'a', 'b', ':']
@@ -44,11 +44,12 @@ pure('escapeGlob leaves no glob character unescaped, and removing the escapes gi
 
 pure.run()
 
-const server = await startRedis()
+let server: ServerProcess
 const scanned = suite('scanPatternFor in a real Redis SCAN')
 let client: ReturnType<typeof createClient>
 
 scanned.before(async () => {
+  server = await startRedis()
   client = createClient({ socket: { host: server.host, port: server.port } })
   client.on('error', () => {})
   await client.connect()

@@ -7,12 +7,12 @@ import { createRedisStore, type RedisStoreOptions } from '../src/index.js'
 import { touchMemory } from '../src/lazy-touch.js'
 import { sessionApp, sidIn, visit } from './helpers/express-visits.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 type Client = ReturnType<typeof createClient>
 
-let server: RunningRedis
+let server: ServerProcess
 let client: Client
 let redis: Inspector
 

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { startRedis } from './helpers/redis-server.js'
+import { sharedServer, startRedis } from './helpers/servers.js'
 import { type ClientLibrary, connectClient } from './helpers/session-app.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
@@ -71,7 +71,7 @@ function runConcurrently(store: RedisSessionStore, count: number): Promise<Outco
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100))
 
-const server = await startRedis()
+const server = sharedServer(startRedis)
 
 function loadSuite(library: ClientLibrary) {
   const test = suite(`10,000 concurrent mixed operations through callbacks (${library})`)
@@ -83,8 +83,8 @@ function loadSuite(library: ClientLibrary) {
   const onWarning = (warning: Error) => warnings.push(warning)
 
   test.before(async () => {
-    handle = await connectClient(library, server)
-    redis = await standaloneInspector(server)
+    handle = await connectClient(library, await server())
+    redis = await standaloneInspector(await server())
     process.on('unhandledRejection', onUnhandled)
     process.on('warning', onWarning)
   })
@@ -139,5 +139,5 @@ function loadSuite(library: ClientLibrary) {
 }
 
 const suites = (['node-redis 6', 'ioredis 6'] as const).map(loadSuite)
-suites.at(-1)?.after(() => server.stop())
+suites.at(-1)?.after(server.stop)
 for (const test of suites) test.run()

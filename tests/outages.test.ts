@@ -7,9 +7,8 @@ import type { Address } from './helpers/clients.js'
 import { faultClients, type StartClient, type UnwaitedClient } from './helpers/fault-clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { waitFor } from './helpers/poll.js'
-import { type RedisProcess, startRedisProcess } from './helpers/redis-process.js'
+import { type ServerProcess, type SilentServer, startRedis, startSilentServer } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
-import { type SilentServer, startSilentServer } from './helpers/silent-server.js'
 
 const unhandled: unknown[] = []
 process.on('unhandledRejection', (reason) => unhandled.push(reason))
@@ -73,7 +72,7 @@ const everyCall = (store: RedisSessionStore): Array<[string, () => Promise<unkno
   ['clear', () => store.clear()],
 ]
 
-function faultSuite(name: string, start: StartClient, redis: () => RedisProcess, silent: () => SilentServer) {
+function faultSuite(name: string, start: StartClient, redis: () => ServerProcess, silent: () => SilentServer) {
   const test = suite(`outages, ${name}`)
   let handle: UnwaitedClient | undefined
   const connect = async () => {
@@ -224,18 +223,18 @@ function faultSuite(name: string, start: StartClient, redis: () => RedisProcess,
   return test
 }
 
-let redisProcess: RedisProcess | undefined
+let redisProcess: ServerProcess | undefined
 let silentServer: SilentServer | undefined
 const suites = Object.entries(faultClients).map(([name, start]) =>
   faultSuite(
     name,
     start,
-    () => redisProcess as RedisProcess,
+    () => redisProcess as ServerProcess,
     () => silentServer as SilentServer,
   ),
 )
 suites[0]?.before(async () => {
-  redisProcess = await startRedisProcess()
+  redisProcess = await startRedis({ durable: true })
   silentServer = await startSilentServer()
 })
 suites.at(-1)?.after(async () => {

@@ -5,12 +5,12 @@ import { createEncryptedSerializer, createRedisStore, type Serializer, type Sess
 import { arbitrarySession, deeplyNested, jsonCopy } from './helpers/arbitrary-session.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { startRedis } from './helpers/redis-server.js'
+import { sharedServer, startRedis } from './helpers/servers.js'
 import { type ClientLibrary, connectClient } from './helpers/session-app.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 const MEGABYTE = 1024 * 1024
-const server = await startRedis()
+const server = sharedServer(startRedis)
 const serializers: Record<string, Serializer | undefined> = {
   JSON: undefined,
   encryption: createEncryptedSerializer({ secrets: ['round trips: a secret of at least 32 chars'] }),
@@ -54,8 +54,8 @@ function roundTripSuite(library: ClientLibrary, serializerName: string) {
   let redis: Inspector
 
   test.before(async () => {
-    handle = await connectClient(library, server)
-    redis = await standaloneInspector(server)
+    handle = await connectClient(library, await server())
+    redis = await standaloneInspector(await server())
   })
   test.after(async () => {
     await handle.close()
@@ -113,5 +113,5 @@ function roundTripSuite(library: ClientLibrary, serializerName: string) {
 const suites = (['node-redis 6', 'ioredis 6'] as const).flatMap((library) =>
   Object.keys(serializers).map((serializerName) => roundTripSuite(library, serializerName)),
 )
-suites.at(-1)?.after(() => server.stop())
+suites.at(-1)?.after(server.stop)
 for (const test of suites) test.run()

@@ -3,18 +3,22 @@ import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { infoCounter } from './helpers/redis-cli.js'
-import { startSentinel } from './helpers/sentinel.js'
+import { sharedServer, startSentinel } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { type ConnectSentinel, sentinelClients } from './helpers/topology-clients.js'
 import { conformance } from './suites/conformance.js'
 
-const servers = await startSentinel()
-const connectTo = (connect: ConnectSentinel) => () => connect(servers.sentinels, servers.name)
+const running = sharedServer(startSentinel)
+const connectTo = (connect: ConnectSentinel) => async () => {
+  const { sentinels, name } = await running()
+  return connect(sentinels, name)
+}
 
 function sentinelRouting(name: string, connect: ConnectSentinel) {
   const test = suite(`sentinel routing, ${name}`)
 
   test('lists sessions from the master, not the replica', async () => {
+    const servers = await running()
     const handle = await connectTo(connect)()
     try {
       const prefix = uniquePrefix('sentinel')
@@ -38,9 +42,9 @@ function sentinelRouting(name: string, connect: ConnectSentinel) {
 const suites = Object.entries(sentinelClients).flatMap(([name, connect]) => [
   conformance(`sentinel-managed master and replica, ${name}`, {
     connect: connectTo(connect),
-    inspector: () => standaloneInspector(servers.master),
+    inspector: async () => standaloneInspector((await running()).master),
   }),
   sentinelRouting(name, connect),
 ])
-suites.at(-1)?.after(() => servers.stop())
+suites.at(-1)?.after(running.stop)
 for (const test of suites) test.run()

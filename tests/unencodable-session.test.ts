@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { createRedisStore, type Serializer } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { connectClient, sessionApp, type VisitReply } from './helpers/session-app.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
@@ -21,7 +21,7 @@ const limitedJson: Serializer = {
   parse: (text) => JSON.parse(text),
 }
 
-const server = await startRedis()
+let server: ServerProcess
 const test = suite('a session the serializer cannot encode, through express-session')
 let handle: ClientHandle
 let redis: Inspector
@@ -29,6 +29,7 @@ const unhandled: unknown[] = []
 const onUnhandled = (reason: unknown) => unhandled.push(reason)
 
 test.before(async () => {
+  server = await startRedis()
   process.on('unhandledRejection', onUnhandled)
   handle = await connectClient('node-redis 6', server)
   redis = await standaloneInspector(server)

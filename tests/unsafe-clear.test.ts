@@ -3,17 +3,18 @@ import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { connectClient } from './helpers/session-app.js'
 import { sessionFor } from './helpers/sessions.js'
 
 // A server of its own: with an empty prefix, clear() is allowed to empty the whole database.
-const server = await startRedis()
+let server: ServerProcess
 const test = suite('clear() with an empty prefix')
 let handle: ClientHandle
 let redis: Inspector
 
 test.before(async () => {
+  server = await startRedis()
   handle = await connectClient('node-redis 6', server)
   redis = await standaloneInspector(server)
 })

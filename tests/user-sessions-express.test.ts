@@ -5,7 +5,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type ClientHandle, standaloneClients } from './helpers/clients.js'
-import { startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 // The README recipe's routes, over HTTP, with a browser per device (a supertest agent keeps its cookies).
@@ -41,10 +41,11 @@ function appOn(store: RedisSessionStore) {
   return app
 }
 
-const server = await startRedis()
+let server: ServerProcess
 const test = suite<{ handle: ClientHandle }>('sessions per user over HTTP with express-session')
 let handle: ClientHandle
 test.before(async () => {
+  server = await startRedis()
   const connect = standaloneClients['node-redis 6']
   if (!connect) throw new Error('no node-redis 6 client in the test helpers')
   handle = await connect(server)

@@ -4,16 +4,18 @@ import { createRedisStore } from '../src/index.js'
 import { type ClientHandle, connectIORedisWithKeyPrefix, standaloneClients } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { standaloneRaw } from './helpers/raw-commands.js'
-import { startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, sharedServer, startRedis } from './helpers/servers.js'
 import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { userSessionsSuite } from './suites/user-sessions.js'
 
-const server = await startRedis()
+const running = sharedServer(startRedis)
 
 const options = suite<{ handle: ClientHandle; redis: Inspector }>('sessions per user: the option')
 let handle: ClientHandle
 let redis: Inspector
+let server: ServerProcess
 options.before(async () => {
+  server = await running()
   const connect = standaloneClients['node-redis 6']
   if (!connect) throw new Error('no node-redis 6 client in the test helpers')
   handle = await connect(server)
@@ -117,11 +119,11 @@ const suites = [
   options,
   ...Object.entries(standaloneClients).map(([name, connect]) =>
     userSessionsSuite(`standalone server, ${name}`, {
-      connect: () => connect(server),
-      inspector: () => standaloneInspector(server),
-      raw: () => standaloneRaw(server),
+      connect: async () => connect(await running()),
+      inspector: async () => standaloneInspector(await running()),
+      raw: async () => standaloneRaw(await running()),
     }),
   ),
 ]
-suites.at(-1)?.after(() => server.stop())
+suites.at(-1)?.after(running.stop)
 for (const test of suites) test.run()

@@ -1,40 +1,34 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { valkeyBinary } from '../dev/redis-binary.js'
 import { standaloneClients } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { infoFields, redisCli } from './helpers/redis-cli.js'
-import { loopbackServerArgs, startServerProcess } from './helpers/server-process.js'
+import { sharedServer, startValkey, valkeyIsInstalled } from './helpers/servers.js'
 import { conformance } from './suites/conformance.js'
 
 // Valkey is tested where it is installed (.ci/run installs it when the machine's package sources offer it).
-const binary = valkeyBinary()
-
-if (binary) {
-  const server = await startServerProcess({
-    binary,
-    args: loopbackServerArgs,
-  })
-  const identity = suite('valkey-server')
-  identity('is Valkey, not Redis under another name', async () => {
-    const info = infoFields(await redisCli(server.port, 'INFO', 'server'))
-    assert.is(info.get('server_name'), 'valkey')
-    console.log(`[valkey] testing Valkey ${info.get('valkey_version')}`)
-  })
-  identity.run()
-  const suites = Object.entries(standaloneClients).map(([name, connect]) =>
-    conformance(`valkey-server, ${name}`, {
-      connect: () => connect(server),
-      inspector: () => standaloneInspector(server),
-    }),
-  )
-  suites.at(-1)?.after(() => server.stop())
-  for (const test of suites) test.run()
-} else {
+if (!valkeyIsInstalled()) {
   const reason =
     'valkey-server is not on PATH (and VALKEY_SERVER_BINARY is not set); on Debian bookworm it comes from bookworm-backports'
   console.log(`[valkey] SKIPPING the Valkey conformance suite: ${reason}`)
   const skipped = suite('valkey-server')
   skipped.skip(`passes the conformance suite (skipped: ${reason})`, () => {})
   skipped.run()
+} else {
+  const server = sharedServer(startValkey)
+  const identity = suite('valkey-server')
+  identity('is Valkey, not Redis under another name', async () => {
+    const info = infoFields(await redisCli((await server()).port, 'INFO', 'server'))
+    assert.is(info.get('server_name'), 'valkey')
+    console.log(`[valkey] testing Valkey ${info.get('valkey_version')}`)
+  })
+  identity.run()
+  const suites = Object.entries(standaloneClients).map(([name, connect]) =>
+    conformance(`valkey-server, ${name}`, {
+      connect: async () => connect(await server()),
+      inspector: async () => standaloneInspector(await server()),
+    }),
+  )
+  suites.at(-1)?.after(server.stop)
+  for (const test of suites) test.run()
 }

@@ -7,7 +7,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type IsolatedPackage, isolatedPackage } from './helpers/isolated-package.js'
-import { type RunningRedis, startRedis } from './helpers/redis-server.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 const run = promisify(execFile)
@@ -49,7 +49,7 @@ const { createRedisStore } = require('redis-session-store')
 `
 
 interface Context {
-  server: RunningRedis
+  server: ServerProcess
   redis: Inspector
   bare: IsolatedPackage
   withExpressSession: IsolatedPackage

@@ -1,6 +1,6 @@
 import { createClient, createCluster } from 'redis'
-import type { RunningCluster } from './cluster.js'
 import { type Inspector, inspectorOn } from './inspector.js'
+import type { RunningCluster } from './servers.js'
 
 /**
  * Looks at a cluster directly: single-key commands through a node-redis 6 cluster (which routes them

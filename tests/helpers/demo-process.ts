@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
+import { killOnExit } from '../../dev/server-process.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 // Bounds a start that never prints its URL, so that a broken demo fails the test instead of hanging it.
@@ -16,11 +17,6 @@ export interface DemoProcess {
   stop(signal?: 'SIGTERM' | 'SIGINT'): Promise<number | null>
 }
 
-const running = new Set<ChildProcess>()
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL')
-})
-
 /** Runs `demo/main.ts` as its own process, as `npm run demo` does, and waits for the URL it prints. */
 export function startDemo(env: Record<string, string | undefined>): Promise<DemoProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts'], {
@@ -28,14 +24,9 @@ export function startDemo(env: Record<string, string | undefined>): Promise<Demo
     env: definedOnly({ ...process.env, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  running.add(child)
+  killOnExit(child)
   let output = ''
-  const exited = new Promise<number | null>((resolveExit) =>
-    child.once('exit', (code) => {
-      running.delete(child)
-      resolveExit(code)
-    }),
-  )
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)))
 
   async function stop(signal: 'SIGTERM' | 'SIGINT' = 'SIGTERM'): Promise<number | null> {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode

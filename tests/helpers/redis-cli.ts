@@ -6,8 +6,9 @@ const run = promisify(execFile)
 
 /** Runs redis-cli against one server on 127.0.0.1 and answers its output (raw, one reply element a line). */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const cli = redisBinary('redis-cli')
-  const { stdout } = await run(cli, ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 60_000 })
+  const { stdout } = await run(redisBinary('redis-cli'), ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    timeout: 60_000,
+  })
   return stdout
 }
 
@@ -25,4 +26,37 @@ export function infoFields(text: string): Map<string, string> {
 export async function infoCounter(port: number, section: string, name: string, field: string): Promise<number> {
   const value = infoFields(await redisCli(port, 'INFO', section)).get(name) ?? ''
   return Number(new RegExp(`(?:^|,)${field}=(\\d+)`).exec(value)?.[1] ?? 0)
+}
+
+/** One node as a node of the cluster sees it (a line of CLUSTER NODES). */
+export interface ClusterNode {
+  id: string
+  port: number
+  role: 'master' | 'replica'
+  failed: boolean
+  /** The slot ranges a master serves, [first, last] inclusive. */
+  slots: Array<[number, number]>
+}
+
+/** Parses CLUSTER NODES: `<id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <link> <slot>...` */
+export function clusterNodes(text: string): ClusterNode[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [id = '', address = '', flags = '', , , , , , ...slots] = line.trim().split(' ')
+      const flagList = flags.split(',')
+      return {
+        id,
+        port: Number(address.split('@')[0]?.split(':').at(-1)),
+        role: flagList.includes('master') ? 'master' : 'replica',
+        failed: flagList.includes('fail') || flagList.includes('fail?') || flagList.includes('noaddr'),
+        slots: slots
+          .filter((slot) => !slot.startsWith('['))
+          .map((slot) => {
+            const [first = '', last = first] = slot.split('-')
+            return [Number(first), Number(last)] as [number, number]
+          }),
+      }
+    })
 }

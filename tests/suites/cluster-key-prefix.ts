@@ -1,14 +1,18 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../../src/index.js'
-import type { RunningCluster } from '../helpers/cluster.js'
 import { redisCli } from '../helpers/redis-cli.js'
+import type { RunningCluster } from '../helpers/servers.js'
 import { sessionFor, uniquePrefix } from '../helpers/sessions.js'
 import { connectIORedisClusterWithKeyPrefix } from '../helpers/topology-clients.js'
 
 /** ioredis adds its own keyPrefix to keys but not to SCAN; on a cluster the slot is that of the prefixed key. */
-export function clusterWithClientKeyPrefix(cluster: RunningCluster) {
+export function clusterWithClientKeyPrefix(runningCluster: () => Promise<RunningCluster>) {
   const test = suite('cluster, ioredis 6 Cluster with a keyPrefix of its own')
+  let cluster: RunningCluster
+  test.before(async () => {
+    cluster = await runningCluster()
+  })
 
   test('lists, reads and clears the sessions under both prefixes', async () => {
     const keyPrefix = uniquePrefix('app')

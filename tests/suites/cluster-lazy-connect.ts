@@ -4,8 +4,8 @@ import { Cluster as IOValkeyCluster } from 'iovalkey'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, scanKeys } from '../../src/index.js'
-import type { RunningCluster } from '../helpers/cluster.js'
 import { clusterInspector } from '../helpers/cluster-inspector.js'
+import type { RunningCluster } from '../helpers/servers.js'
 import { sessionFor, uniquePrefix } from '../helpers/sessions.js'
 
 type LazyCluster = new (
@@ -20,8 +20,12 @@ const libraries: Record<string, LazyCluster> = {
 }
 
 /** A Cluster knows no nodes until it is ready (lazyConnect, or still connecting); scans must not take that for an empty store. */
-export function clusterWithLazyConnect(cluster: RunningCluster) {
+export function clusterWithLazyConnect(runningCluster: () => Promise<RunningCluster>) {
   const test = suite('cluster, an ioredis Cluster that is not ready yet')
+  let cluster: RunningCluster
+  test.before(async () => {
+    cluster = await runningCluster()
+  })
 
   for (const [name, Cluster] of Object.entries(libraries)) {
     for (const method of ['length', 'ids', 'all', 'clear'] as const) {

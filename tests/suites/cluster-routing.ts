@@ -3,8 +3,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, scanKeys } from '../../src/index.js'
 import type { ClientHandle } from '../helpers/clients.js'
-import type { ClusterNode, RunningCluster } from '../helpers/cluster.js'
-import { infoCounter, redisCli } from '../helpers/redis-cli.js'
+import { type ClusterNode, infoCounter, redisCli } from '../helpers/redis-cli.js'
+import type { RunningCluster } from '../helpers/servers.js'
 import { sessionFor, uniquePrefix } from '../helpers/sessions.js'
 
 /** Counts a command's calls on each node, by port. */
@@ -31,7 +31,11 @@ const keysOn = async (port: number, prefix: string) =>
  * What only a cluster can get wrong: which nodes SCAN runs on, multi-key commands that span slots,
  * and hash-tag prefixes. Run once per cluster client.
  */
-export function clusterRouting(name: string, cluster: RunningCluster, connect: () => Promise<ClientHandle>) {
+export function clusterRouting(
+  name: string,
+  runningCluster: () => Promise<RunningCluster>,
+  connect: () => Promise<ClientHandle>,
+) {
   const test = suite(`cluster routing, ${name}`)
   let handle: ClientHandle
   let nodes: ClusterNode[]
@@ -39,7 +43,7 @@ export function clusterRouting(name: string, cluster: RunningCluster, connect: (
 
   test.before(async () => {
     handle = await connect()
-    nodes = await cluster.topology()
+    nodes = await (await runningCluster()).topology()
     masters = nodes.filter((node) => node.role === 'master')
   })
   test.after(() => handle.close())
