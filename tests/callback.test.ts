@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { callbackOrPromise, createRedisStore } from '../src/index.js'
-import { type ClientHandle, standaloneClients } from './helpers/clients.js'
+import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
@@ -11,7 +11,7 @@ let handle: ClientHandle
 
 test.before(async () => {
   server = await startRedis()
-  handle = await standaloneClients['ioredis 6'](server)
+  handle = await connectClient('ioredis 6', server)
 })
 test.after(async () => {
   await handle.close()

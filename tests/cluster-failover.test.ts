@@ -3,11 +3,10 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import type { ClientHandle } from './helpers/clients.js'
+import { CLIENT_LIBRARIES, type ClientHandle, clusterClientName, connectCluster } from './helpers/clients.js'
 import { waitFor } from './helpers/poll.js'
 import { type RunningCluster, startCluster } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
-import { clusterClients } from './helpers/topology-clients.js'
 
 // node-redis 4 and 5 refresh their slot map only on a MOVED or ASK reply. A dead master answers
 // nothing, so they keep its slots' commands queued (or, with a reconnect strategy that gives up,
@@ -17,7 +16,9 @@ const NEVER_REROUTE = new Map([
   ['node-redis 5 createCluster', 'refreshes its slot map only on MOVED/ASK, which a dead master never sends'],
   ['node-redis 4 createCluster', 'refreshes its slot map only on MOVED/ASK, which a dead master never sends'],
 ])
-const rerouting = Object.entries(clusterClients).filter(([name]) => !NEVER_REROUTE.has(name))
+const rerouting = CLIENT_LIBRARIES.map((library) => [clusterClientName(library), library] as const).filter(
+  ([name]) => !NEVER_REROUTE.has(name),
+)
 for (const [name, why] of NEVER_REROUTE) console.log(`[cluster failover] skipping ${name}: it ${why}`)
 
 // One cluster, every cluster client connected at once, one master killed: each client must find its way back.
@@ -44,8 +45,8 @@ const test = suite('cluster failover')
 
 test.before(async () => {
   cluster = await startCluster()
-  for (const [name, connect] of rerouting) {
-    const handle = await connect(cluster.rootNodes)
+  for (const [name, library] of rerouting) {
+    const handle = await connectCluster(library, cluster.rootNodes)
     const prefix = uniquePrefix('failover')
     const store = createRedisStore({ client: handle.client, prefix })
     const sids = Array.from({ length: SESSIONS }, (_, i) => `sid${i}`)

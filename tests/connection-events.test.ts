@@ -5,7 +5,7 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import { faultClients, type UnwaitedClient } from './helpers/fault-clients.js'
+import { CLIENT_LIBRARIES, type ClientHandle, startClient } from './helpers/clients.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 
 const warnings: Error[] = []
@@ -27,7 +27,7 @@ function recordConnectionEvents(store: RedisSessionStore): string[] {
 
 const test = suite('connection events')
 let redis: ServerProcess
-const handles: UnwaitedClient[] = []
+const handles: ClientHandle[] = []
 
 test.before(async () => {
   redis = await startRedis({ durable: true })
@@ -37,9 +37,9 @@ test.after(async () => {
   await redis.stop()
 })
 
-for (const [name, start] of Object.entries(faultClients)) {
-  test(`attaches its listeners to a ${name} client once, however many stores use it`, async () => {
-    const handle = start(redis)
+for (const library of CLIENT_LIBRARIES) {
+  test(`attaches its listeners to a ${library} client once, however many stores use it`, async () => {
+    const handle = startClient(library, redis)
     handles.push(handle)
     await handle.connected
     createRedisStore({ client: handle.client })
@@ -54,7 +54,7 @@ for (const [name, start] of Object.entries(faultClients)) {
 }
 
 test('tells every store on a client, once per change, when Redis dies and comes back', async () => {
-  const handle = faultClients['node-redis 6']?.(redis) as UnwaitedClient
+  const handle = startClient('node-redis 6', redis)
   handles.push(handle)
   await handle.connected
   const stores = [createRedisStore({ client: handle.client }), createRedisStore({ client: handle.client })]

@@ -4,10 +4,10 @@ import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type CorruptSessionPolicy, createRedisStore } from '../src/index.js'
-import type { ClientHandle } from './helpers/clients.js'
+import { type ClientHandle, type ClientLibrary, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
-import { type ClientLibrary, connectClient, sessionApp, type VisitReply } from './helpers/session-app.js'
+import { sessionApp, type VisitReply } from './helpers/session-app.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 // What a stored session can turn into: each must read as no session at all, never as data.

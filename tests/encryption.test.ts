@@ -1,10 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createEncryptedSerializer, createRedisStore, type RedisStoreOptions, type Serializer } from '../src/index.js'
-import type { ClientHandle } from './helpers/clients.js'
+import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
-import { connectClient } from './helpers/session-app.js'
 import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 const OLD_SECRET = 'old secret: correct horse battery staple 1'

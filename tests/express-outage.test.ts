@@ -3,7 +3,7 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import { faultClients, type UnwaitedClient } from './helpers/fault-clients.js'
+import { type ClientHandle, startClient } from './helpers/clients.js'
 import { type SessionApp, startSessionApp, visitor } from './helpers/outage-app.js'
 import { waitFor } from './helpers/poll.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
@@ -34,16 +34,16 @@ function connectionState(store: RedisSessionStore) {
 
 let redis: ServerProcess
 
-for (const clientName of ['node-redis 6', 'ioredis 6']) {
+for (const clientName of ['node-redis 6', 'ioredis 6'] as const) {
   const test = suite(`express-session during an outage, ${clientName}`)
-  let handle: UnwaitedClient
+  let handle: ClientHandle
   let store: RedisSessionStore
   let app: SessionApp
   let state: ReturnType<typeof connectionState>
 
   test.before(async () => {
     redis ??= await startRedis({ durable: true })
-    handle = (faultClients[clientName] as (typeof faultClients)[string])(redis)
+    handle = startClient(clientName, redis)
     await handle.connected
     store = createRedisStore({ client: handle.client, prefix: `express-${clientName}:`, timeout: TIMEOUT })
     state = connectionState(store)

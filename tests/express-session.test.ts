@@ -4,7 +4,7 @@ import supertest from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { type ClientHandle, standaloneClients } from './helpers/clients.js'
+import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
@@ -59,7 +59,7 @@ for (const name of ['node-redis 6', 'ioredis 6'] as const) {
   let redis: Inspector
 
   test.before(async () => {
-    handle = await standaloneClients[name](await server())
+    handle = await connectClient(name, await server())
     redis = await standaloneInspector(await server())
   })
   test.after(async () => {

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { type ClientHandle, standaloneClients } from './helpers/clients.js'
+import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
@@ -61,9 +61,7 @@ for (const library of ['node-redis 6', 'ioredis 6'] as const) {
 
   test.before(async (context) => {
     context.server = await startRedis()
-    const connect = standaloneClients[library]
-    if (!connect) throw new Error(`no client named ${library}`)
-    context.handle = await connect(context.server)
+    context.handle = await connectClient(library, context.server)
     context.redis = await standaloneInspector(context.server)
   })
   test.after(async ({ server, handle, redis }) => {

@@ -2,10 +2,9 @@ import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisStoreOptions, scanKeys } from '../src/index.js'
-import { type ClientHandle, connectIORedisWithKeyPrefix } from './helpers/clients.js'
+import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
-import { connectClient } from './helpers/session-app.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 let server: ServerProcess
@@ -24,7 +23,7 @@ test.after(async () => {
 })
 
 async function clientWithKeyPrefix(keyPrefix: string) {
-  const handle = await connectIORedisWithKeyPrefix(keyPrefix)(server)
+  const handle = await connectClient('ioredis 6', server, { keyPrefix })
   handles.push(handle)
   return handle.client
 }

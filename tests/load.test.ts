@@ -3,10 +3,9 @@ import { runInNewContext } from 'node:vm'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import type { ClientHandle } from './helpers/clients.js'
+import { type ClientHandle, type ClientLibrary, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
-import { type ClientLibrary, connectClient } from './helpers/session-app.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 // npm test runs node without --expose-gc; V8 can still be asked for gc() at run time.

@@ -3,11 +3,16 @@ import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, DEFAULT_TIMEOUT, type RedisSessionStore, RedisSessionStoreError } from '../src/index.js'
-import type { Address } from './helpers/clients.js'
-import { faultClients, type StartClient, type UnwaitedClient } from './helpers/fault-clients.js'
+import { CLIENT_LIBRARIES, type ClientHandle, type ClientLibrary, startClient } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { waitFor } from './helpers/poll.js'
-import { type ServerProcess, type SilentServer, startRedis, startSilentServer } from './helpers/servers.js'
+import {
+  type Address,
+  type ServerProcess,
+  type SilentServer,
+  startRedis,
+  startSilentServer,
+} from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 const unhandled: unknown[] = []
@@ -72,11 +77,11 @@ const everyCall = (store: RedisSessionStore): Array<[string, () => Promise<unkno
   ['clear', () => store.clear()],
 ]
 
-function faultSuite(name: string, start: StartClient, redis: () => ServerProcess, silent: () => SilentServer) {
+function faultSuite(name: ClientLibrary, redis: () => ServerProcess, silent: () => SilentServer) {
   const test = suite(`outages, ${name}`)
-  let handle: UnwaitedClient | undefined
+  let handle: ClientHandle | undefined
   const connect = async () => {
-    handle = start(redis())
+    handle = startClient(name, redis())
     await handle.connected
     return handle.client
   }
@@ -86,7 +91,7 @@ function faultSuite(name: string, start: StartClient, redis: () => ServerProcess
   })
 
   test('settles every call with a store error, with no option set, against a server that never answers', async () => {
-    handle = start(silent())
+    handle = startClient(name, silent())
     const store = createRedisStore({ client: handle.client })
     for (const [operation, call] of everyCall(store)) {
       const error = await failure(call())
@@ -225,10 +230,9 @@ function faultSuite(name: string, start: StartClient, redis: () => ServerProcess
 
 let redisProcess: ServerProcess | undefined
 let silentServer: SilentServer | undefined
-const suites = Object.entries(faultClients).map(([name, start]) =>
+const suites = CLIENT_LIBRARIES.map((name) =>
   faultSuite(
     name,
-    start,
     () => redisProcess as ServerProcess,
     () => silentServer as SilentServer,
   ),

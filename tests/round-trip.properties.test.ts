@@ -3,10 +3,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createEncryptedSerializer, createRedisStore, type Serializer, type SessionRecord } from '../src/index.js'
 import { arbitrarySession, deeplyNested, jsonCopy } from './helpers/arbitrary-session.js'
-import type { ClientHandle } from './helpers/clients.js'
+import { type ClientHandle, type ClientLibrary, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
-import { type ClientLibrary, connectClient } from './helpers/session-app.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 const MEGABYTE = 1024 * 1024

@@ -1,25 +1,25 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
+import { connectSentinel, SENTINEL_LIBRARIES, type SentinelLibrary, sentinelClientName } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { infoCounter } from './helpers/redis-cli.js'
 import { sharedServer, startSentinel } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
-import { type ConnectSentinel, sentinelClients } from './helpers/topology-clients.js'
 import { conformance } from './suites/conformance.js'
 
 const running = sharedServer(startSentinel)
-const connectTo = (connect: ConnectSentinel) => async () => {
+const connectTo = (library: SentinelLibrary) => async () => {
   const { sentinels, name } = await running()
-  return connect(sentinels, name)
+  return connectSentinel(library, sentinels, name)
 }
 
-function sentinelRouting(name: string, connect: ConnectSentinel) {
-  const test = suite(`sentinel routing, ${name}`)
+function sentinelRouting(library: SentinelLibrary) {
+  const test = suite(`sentinel routing, ${sentinelClientName(library)}`)
 
   test('lists sessions from the master, not the replica', async () => {
     const servers = await running()
-    const handle = await connectTo(connect)()
+    const handle = await connectTo(library)()
     try {
       const prefix = uniquePrefix('sentinel')
       const store = createRedisStore({ client: handle.client, prefix, scanCount: 10 })
@@ -39,12 +39,12 @@ function sentinelRouting(name: string, connect: ConnectSentinel) {
   return test
 }
 
-const suites = Object.entries(sentinelClients).flatMap(([name, connect]) => [
-  conformance(`sentinel-managed master and replica, ${name}`, {
-    connect: connectTo(connect),
+const suites = SENTINEL_LIBRARIES.flatMap((library) => [
+  conformance(`sentinel-managed master and replica, ${sentinelClientName(library)}`, {
+    connect: connectTo(library),
     inspector: async () => standaloneInspector((await running()).master),
   }),
-  sentinelRouting(name, connect),
+  sentinelRouting(library),
 ])
 suites.at(-1)?.after(running.stop)
 for (const test of suites) test.run()

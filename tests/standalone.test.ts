@@ -1,13 +1,13 @@
-import { standaloneClients } from './helpers/clients.js'
+import { CLIENT_LIBRARIES, connectClient } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
 import { conformance } from './suites/conformance.js'
 
 const server = sharedServer(startRedis)
 
-const suites = Object.entries(standaloneClients).map(([name, connect]) =>
-  conformance(`standalone server, ${name}`, {
-    connect: async () => connect(await server()),
+const suites = CLIENT_LIBRARIES.map((library) =>
+  conformance(`standalone server, ${library}`, {
+    connect: async () => connectClient(library, await server()),
     inspector: async () => standaloneInspector(await server()),
   }),
 )

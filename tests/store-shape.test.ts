@@ -3,7 +3,7 @@ import session from 'express-session'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, RedisStore } from '../src/index.js'
-import { type ClientHandle, standaloneClients } from './helpers/clients.js'
+import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
@@ -13,7 +13,7 @@ let handle: ClientHandle
 
 test.before(async () => {
   server = await startRedis()
-  handle = await standaloneClients['node-redis 6'](server)
+  handle = await connectClient('node-redis 6', server)
 })
 test.after(async () => {
   await handle.close()

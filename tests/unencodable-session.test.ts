@@ -2,10 +2,10 @@ import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type Serializer } from '../src/index.js'
-import type { ClientHandle } from './helpers/clients.js'
+import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
-import { connectClient, sessionApp, type VisitReply } from './helpers/session-app.js'
+import { sessionApp, type VisitReply } from './helpers/session-app.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 // express-session hashes every session with JSON.stringify before it saves, so a BigInt or a cycle fails

@@ -1,10 +1,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import type { ClientHandle } from './helpers/clients.js'
+import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
-import { connectClient } from './helpers/session-app.js'
 import { sessionFor } from './helpers/sessions.js'
 
 // A server of its own: with an empty prefix, clear() is allowed to empty the whole database.

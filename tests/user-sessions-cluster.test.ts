@@ -1,15 +1,15 @@
+import { CLIENT_LIBRARIES, clusterClientName, connectCluster } from './helpers/clients.js'
 import { clusterInspector } from './helpers/cluster-inspector.js'
 import { clusterRaw } from './helpers/raw-commands.js'
 import { sharedServer, startCluster } from './helpers/servers.js'
-import { clusterClients } from './helpers/topology-clients.js'
 import { userSessionsSuite } from './suites/user-sessions.js'
 
 // Index keys and session keys hash to different slots, on different masters: nothing may span them.
 const cluster = sharedServer(startCluster)
 
-const suites = Object.entries(clusterClients).map(([name, connect]) =>
-  userSessionsSuite(`cluster of 3 masters and 3 replicas, ${name}`, {
-    connect: async () => connect((await cluster()).rootNodes),
+const suites = CLIENT_LIBRARIES.map((library) =>
+  userSessionsSuite(`cluster of 3 masters and 3 replicas, ${clusterClientName(library)}`, {
+    connect: async () => connectCluster(library, (await cluster()).rootNodes),
     inspector: async () => clusterInspector(await cluster()),
     raw: async () => clusterRaw((await cluster()).rootNodes),
   }),

@@ -4,7 +4,7 @@ import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import { type ClientHandle, standaloneClients } from './helpers/clients.js'
+import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
@@ -46,9 +46,7 @@ const test = suite<{ handle: ClientHandle }>('sessions per user over HTTP with e
 let handle: ClientHandle
 test.before(async () => {
   server = await startRedis()
-  const connect = standaloneClients['node-redis 6']
-  if (!connect) throw new Error('no node-redis 6 client in the test helpers')
-  handle = await connect(server)
+  handle = await connectClient('node-redis 6', server)
 })
 test.after(async () => {
   await handle.close()

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { type ClientHandle, connectIORedisWithKeyPrefix, standaloneClients } from './helpers/clients.js'
+import { CLIENT_LIBRARIES, type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { standaloneRaw } from './helpers/raw-commands.js'
 import { type ServerProcess, sharedServer, startRedis } from './helpers/servers.js'
@@ -16,9 +16,7 @@ let redis: Inspector
 let server: ServerProcess
 options.before(async () => {
   server = await running()
-  const connect = standaloneClients['node-redis 6']
-  if (!connect) throw new Error('no node-redis 6 client in the test helpers')
-  handle = await connect(server)
+  handle = await connectClient('node-redis 6', server)
   redis = await standaloneInspector(server)
 })
 options.after(async () => {
@@ -96,7 +94,7 @@ options(
 )
 
 options('works under an ioredis keyPrefix, and clear() finds the index keys under it', async () => {
-  const prefixed = await connectIORedisWithKeyPrefix('kp:')(server)
+  const prefixed = await connectClient('ioredis 6', server, { keyPrefix: 'kp:' })
   try {
     const prefix = uniquePrefix('k')
     const store = createRedisStore({ client: prefixed.client, prefix, userId: (s) => (s as { user?: string }).user })
@@ -117,9 +115,9 @@ options('works under an ioredis keyPrefix, and clear() finds the index keys unde
 
 const suites = [
   options,
-  ...Object.entries(standaloneClients).map(([name, connect]) =>
-    userSessionsSuite(`standalone server, ${name}`, {
-      connect: async () => connect(await running()),
+  ...CLIENT_LIBRARIES.map((library) =>
+    userSessionsSuite(`standalone server, ${library}`, {
+      connect: async () => connectClient(library, await running()),
       inspector: async () => standaloneInspector(await running()),
       raw: async () => standaloneRaw(await running()),
     }),

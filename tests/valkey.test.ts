@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { standaloneClients } from './helpers/clients.js'
+import { CLIENT_LIBRARIES, connectClient } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { infoFields, redisCli } from './helpers/redis-cli.js'
 import { sharedServer, startValkey, valkeyIsInstalled } from './helpers/servers.js'
@@ -23,9 +23,9 @@ if (!valkeyIsInstalled()) {
     console.log(`[valkey] testing Valkey ${info.get('valkey_version')}`)
   })
   identity.run()
-  const suites = Object.entries(standaloneClients).map(([name, connect]) =>
-    conformance(`valkey-server, ${name}`, {
-      connect: async () => connect(await server()),
+  const suites = CLIENT_LIBRARIES.map((library) =>
+    conformance(`valkey-server, ${library}`, {
+      connect: async () => connectClient(library, await server()),
       inspector: async () => standaloneInspector(await server()),
     }),
   )

@@ -1,65 +1,158 @@
-import { Redis as IORedis6 } from 'ioredis'
-import { Redis as IORedis5 } from 'ioredis5'
-import { Redis as IOValkey } from 'iovalkey'
+import { Redis as IORedis6, Cluster as IORedisCluster6 } from 'ioredis'
+import { Redis as IORedis5, Cluster as IORedisCluster5 } from 'ioredis5'
+import { Redis as IOValkey, Cluster as IOValkeyCluster } from 'iovalkey'
 import * as nodeRedis6 from 'redis'
 import * as nodeRedis4 from 'redis4'
 import * as nodeRedis5 from 'redis5'
+import type { Address } from './servers.js'
 
+/** A client of one library, as a user hands it to the store. */
 export interface ClientHandle {
-  /** The client, as a user hands it to the store. */
   client: unknown
+  /** Resolves once the client is connected; against a server that never answers, it never does. */
+  connected: Promise<void>
   close(): Promise<void>
 }
 
-export interface Address {
-  host: string
-  port: number
+/** Every client library the store supports, in the order the suites run them. */
+export const CLIENT_LIBRARIES = [
+  'node-redis 6',
+  'node-redis 5',
+  'node-redis 4',
+  'ioredis 6',
+  'ioredis 5',
+  'iovalkey',
+] as const
+export type ClientLibrary = (typeof CLIENT_LIBRARIES)[number]
+/** node-redis 4 has no sentinel client. */
+export type SentinelLibrary = Exclude<ClientLibrary, 'node-redis 4'>
+
+/** Options of the library's own (ioredis's keyPrefix, node-redis's RESP), beside the address. */
+type LibraryOptions = Record<string, unknown>
+
+interface Family {
+  standalone(address: Address, options: LibraryOptions): ClientHandle
+  cluster(rootNodes: Address[], options: LibraryOptions): ClientHandle
+  sentinel(sentinels: Address[], name: string): ClientHandle
+  /** What the library calls its cluster and sentinel clients, for the suites' names. */
+  clusterName: string
+  sentinelName: string
 }
-
-export type ConnectClient = (address: Address) => Promise<ClientHandle>
-
-// Every client stays quiet on 'error' (a test may stop its server on purpose); without a listener it would crash the process.
-const quiet = (client: { on(event: 'error', listener: () => void): unknown }) => client.on('error', () => {})
 
 // The libraries' own types differ from version to version; the tests need only what all of them share.
+interface Connectable {
+  on(event: 'error', listener: () => void): unknown
+  connect(): Promise<unknown>
+}
+type Closing = () => Promise<unknown> | undefined
+
 interface NodeRedisLibrary {
-  createClient(options: { socket: Address }): {
-    on(event: 'error', listener: () => void): unknown
-    connect(): Promise<unknown>
-    disconnect(): Promise<unknown>
+  createClient(options: LibraryOptions): Connectable & { destroy?(): void; disconnect(): Promise<unknown> }
+  createCluster(options: LibraryOptions): Connectable & { disconnect(): Promise<unknown> }
+  createSentinel?(options: LibraryOptions): Connectable & { close(): Promise<unknown> }
+}
+type IORedisConstructor = new (options: LibraryOptions) => Connectable & { disconnect(): void }
+type IORedisClusterConstructor = new (
+  rootNodes: Address[],
+  options: LibraryOptions,
+) => Connectable & { disconnect(): void }
+
+// Every client stays quiet on 'error' (a test stops or kills a server on purpose); without a listener it would crash the process.
+function started(client: Connectable, close: Closing): ClientHandle {
+  client.on('error', () => {})
+  const connected = client.connect().then(() => {})
+  connected.catch(() => {})
+  return { client, connected, close: async () => void (await close()?.catch(() => {})) }
+}
+
+function nodeRedis(library: NodeRedisLibrary): Family {
+  return {
+    standalone({ host, port }, options) {
+      const client = library.createClient({ socket: { host, port }, ...options })
+      // node-redis 5 and 6 drop the socket at once; node-redis 4 has only disconnect(), which does.
+      return started(client, () => (client.destroy ? void client.destroy() : client.disconnect()))
+    },
+    cluster(rootNodes, options) {
+      const cluster = library.createCluster({ rootNodes: rootNodes.map((socket) => ({ socket })), ...options })
+      return started(cluster, () => cluster.disconnect())
+    },
+    sentinel(sentinelRootNodes, name) {
+      if (!library.createSentinel) throw new Error('this node-redis has no sentinel client')
+      const sentinel = library.createSentinel({ name, sentinelRootNodes })
+      return started(sentinel, () => sentinel.close())
+    },
+    clusterName: 'createCluster',
+    sentinelName: 'createSentinel',
   }
 }
 
-function nodeRedis(library: NodeRedisLibrary): ConnectClient {
-  return async ({ host, port }) => {
-    const client = library.createClient({ socket: { host, port } })
-    quiet(client)
-    await client.connect()
-    return { client, close: async () => void (await client.disconnect().catch(() => {})) }
+// lazyConnect and connect() start the client as the constructor would, and answer when it is ready.
+function ioredis(Redis: IORedisConstructor, Cluster: IORedisClusterConstructor): Family {
+  return {
+    standalone({ host, port }, options) {
+      const client = new Redis({ host, port, lazyConnect: true, ...options })
+      return started(client, () => void client.disconnect())
+    },
+    cluster(rootNodes, options) {
+      const cluster = new Cluster(rootNodes, { lazyConnect: true, ...options })
+      return started(cluster, () => void cluster.disconnect())
+    },
+    sentinel(sentinels, name) {
+      const client = new Redis({ sentinels, name, lazyConnect: true })
+      return started(client, () => void client.disconnect())
+    },
+    clusterName: 'Cluster',
+    sentinelName: 'sentinel mode',
   }
 }
 
-type IORedisConstructor = new (
-  options: Record<string, unknown>,
-) => { on(event: 'error', listener: () => void): unknown; connect(): Promise<unknown>; disconnect(): void }
+const families: Record<ClientLibrary, Family> = {
+  'node-redis 6': nodeRedis(nodeRedis6 as unknown as NodeRedisLibrary),
+  'node-redis 5': nodeRedis(nodeRedis5 as unknown as NodeRedisLibrary),
+  'node-redis 4': nodeRedis(nodeRedis4 as unknown as NodeRedisLibrary),
+  'ioredis 6': ioredis(
+    IORedis6 as unknown as IORedisConstructor,
+    IORedisCluster6 as unknown as IORedisClusterConstructor,
+  ),
+  'ioredis 5': ioredis(
+    IORedis5 as unknown as IORedisConstructor,
+    IORedisCluster5 as unknown as IORedisClusterConstructor,
+  ),
+  iovalkey: ioredis(IOValkey as unknown as IORedisConstructor, IOValkeyCluster as unknown as IORedisClusterConstructor),
+}
 
-function ioredis(Library: IORedisConstructor, extra: Record<string, unknown> = {}): ConnectClient {
-  return async ({ host, port }) => {
-    const client = new Library({ host, port, lazyConnect: true, ...extra })
-    quiet(client)
-    await client.connect()
-    return { client, close: async () => client.disconnect() }
+async function whenConnected(handle: ClientHandle): Promise<ClientHandle> {
+  try {
+    await handle.connected
+    return handle
+  } catch (error) {
+    await handle.close()
+    throw error
   }
 }
 
-/** A connected client of every supported library, for a standalone (or sentinel-managed) server. */
-export const standaloneClients = {
-  'node-redis 6': nodeRedis(nodeRedis6 as NodeRedisLibrary),
-  'node-redis 5': nodeRedis(nodeRedis5 as NodeRedisLibrary),
-  'node-redis 4': nodeRedis(nodeRedis4 as NodeRedisLibrary),
-  'ioredis 6': ioredis(IORedis6 as IORedisConstructor),
-  'ioredis 5': ioredis(IORedis5 as IORedisConstructor),
-  iovalkey: ioredis(IOValkey as IORedisConstructor),
-} satisfies Record<string, ConnectClient>
+/** A client of the library for one server, started without waiting: against a server that never answers, it would wait for ever. */
+export const startClient = (library: ClientLibrary, address: Address, options: LibraryOptions = {}): ClientHandle =>
+  families[library].standalone(address, options)
 
-export const connectIORedisWithKeyPrefix = (keyPrefix: string) => ioredis(IORedis6 as IORedisConstructor, { keyPrefix })
+/** A connected client of the library for one server. */
+export const connectClient = (library: ClientLibrary, address: Address, options: LibraryOptions = {}) =>
+  whenConnected(startClient(library, address, options))
+
+/** A connected cluster client of the library, given the cluster's root nodes. */
+export const connectCluster = (library: ClientLibrary, rootNodes: Address[], options: LibraryOptions = {}) =>
+  whenConnected(families[library].cluster(rootNodes, options))
+
+/** A connected sentinel-aware client of the library, for the master the sentinels know by `name`. */
+export const connectSentinel = (library: SentinelLibrary, sentinels: Address[], name: string) =>
+  whenConnected(families[library].sentinel(sentinels, name))
+
+/** The suites' name for the library's cluster client ('node-redis 6 createCluster', 'ioredis 6 Cluster'). */
+export const clusterClientName = (library: ClientLibrary) => `${library} ${families[library].clusterName}`
+
+/** The suites' name for the library's sentinel client ('node-redis 6 createSentinel', 'ioredis 6 sentinel mode'). */
+export const sentinelClientName = (library: SentinelLibrary) => `${library} ${families[library].sentinelName}`
+
+export const SENTINEL_LIBRARIES = CLIENT_LIBRARIES.filter(
+  (library): library is SentinelLibrary => library !== 'node-redis 4',
+)

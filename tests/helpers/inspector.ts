@@ -1,5 +1,5 @@
 import { createClient } from 'redis'
-import type { Address } from './clients.js'
+import type { Address } from './servers.js'
 
 /**
  * Looks at Redis directly, past the store, with node-redis 6. Tests check what the store wrote with

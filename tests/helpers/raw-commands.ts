@@ -1,5 +1,5 @@
 import { createClient, createCluster } from 'redis'
-import type { Address } from './clients.js'
+import type { Address } from './servers.js'
 
 /** Commands the tests send past the store, beside the Inspector's: to read an index, or expire a key behind its back. */
 export interface RawCommands {

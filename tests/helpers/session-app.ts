@@ -1,14 +1,6 @@
 import express, { type ErrorRequestHandler } from 'express'
 import session from 'express-session'
 import type { RedisSessionStore } from '../../src/index.js'
-import { type Address, type ClientHandle, standaloneClients } from './clients.js'
-
-export type ClientLibrary = keyof typeof standaloneClients
-
-/** A connected client of the named library. */
-export function connectClient(library: ClientLibrary, address: Address): Promise<ClientHandle> {
-  return standaloneClients[library](address)
-}
 
 export interface VisitReply {
   /** How many times this session has visited, counting this visit. */

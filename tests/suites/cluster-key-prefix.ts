@@ -1,10 +1,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../../src/index.js'
+import { connectCluster } from '../helpers/clients.js'
 import { redisCli } from '../helpers/redis-cli.js'
 import type { RunningCluster } from '../helpers/servers.js'
 import { sessionFor, uniquePrefix } from '../helpers/sessions.js'
-import { connectIORedisClusterWithKeyPrefix } from '../helpers/topology-clients.js'
 
 /** ioredis adds its own keyPrefix to keys but not to SCAN; on a cluster the slot is that of the prefixed key. */
 export function clusterWithClientKeyPrefix(runningCluster: () => Promise<RunningCluster>) {
@@ -16,7 +16,7 @@ export function clusterWithClientKeyPrefix(runningCluster: () => Promise<Running
 
   test('lists, reads and clears the sessions under both prefixes', async () => {
     const keyPrefix = uniquePrefix('app')
-    const handle = await connectIORedisClusterWithKeyPrefix(keyPrefix)(cluster.rootNodes)
+    const handle = await connectCluster('ioredis 6', cluster.rootNodes, { keyPrefix })
     try {
       const prefix = 'sess:'
       const store = createRedisStore({ client: handle.client, prefix, scanCount: 20 })
