@@ -4,7 +4,7 @@ import * as redis5 from 'redis5'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore, type SessionRecord } from '../src/index.js'
-import { sessionApp, visit } from './helpers/express-visits.js'
+import { signInApp, visit } from './helpers/express-app.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { waitFor } from './helpers/poll.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
@@ -99,7 +99,7 @@ for (const [name, library] of Object.entries(libraries)) {
   test('costs a returning visitor no Redis command at all with touchAfter', async () => {
     const prefix = uniquePrefix('csc-app')
     const store = createRedisStore({ client: await cachingClient(), prefix, touchAfter: 60 })
-    const app = sessionApp({ store: store as unknown as session.Store, rolling: true })
+    const app = signInApp({ store: store as unknown as session.Store, rolling: true })
     const { cookie } = await visit(app, '/login')
     assert.is((await visit(app, '/read', cookie)).body, 'ada')
     const commands = async () => (await inspector.calls('get')) + (await inspector.calls('expire'))

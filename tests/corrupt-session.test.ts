@@ -5,9 +5,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type CorruptSessionPolicy, createRedisStore } from '../src/index.js'
 import { type ClientHandle, type ClientLibrary, connectClient } from './helpers/clients.js'
+import { type VisitReply, visitCountingApp } from './helpers/express-app.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
-import { sessionApp, type VisitReply } from './helpers/session-app.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 // What a stored session can turn into: each must read as no session at all, never as data.
@@ -58,7 +58,7 @@ function corruptSessionSuite(library: ClientLibrary, policy: CorruptSessionPolic
     const store = createRedisStore({ client: handle.client, prefix, onCorruptSession: policy })
     const reported: unknown[] = []
     store.on('corruptSession', (error) => reported.push(error))
-    const { app, errors } = sessionApp(store)
+    const { app, errors } = visitCountingApp(store)
     const browser = request.agent(app)
     const first = await browser.get('/visit').timeout(10_000).expect(200)
     assert.equal(first.body, { visits: 1, fields: [] } satisfies VisitReply)

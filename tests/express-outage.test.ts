@@ -4,7 +4,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type ClientHandle, startClient } from './helpers/clients.js'
-import { type SessionApp, startSessionApp, visitor } from './helpers/outage-app.js'
+import { type ListeningApp, startRequireSessionApp, visitor } from './helpers/express-app.js'
 import { waitFor } from './helpers/poll.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 
@@ -38,7 +38,7 @@ for (const clientName of ['node-redis 6', 'ioredis 6'] as const) {
   const test = suite(`express-session during an outage, ${clientName}`)
   let handle: ClientHandle
   let store: RedisSessionStore
-  let app: SessionApp
+  let app: ListeningApp
   let state: ReturnType<typeof connectionState>
 
   test.before(async () => {
@@ -47,7 +47,7 @@ for (const clientName of ['node-redis 6', 'ioredis 6'] as const) {
     await handle.connected
     store = createRedisStore({ client: handle.client, prefix: `express-${clientName}:`, timeout: TIMEOUT })
     state = connectionState(store)
-    app = await startSessionApp(store)
+    app = await startRequireSessionApp(store)
   })
   test.after(async () => {
     await app.close()
@@ -144,7 +144,7 @@ client.on('error', () => {})
 const offlineStore = () => createRedisStore({ client })
 
 middleware('answers with the status, message and Retry-After given', async () => {
-  const app = await startSessionApp(offlineStore(), { status: 401, message: 'log in again', retryAfter: 0 })
+  const app = await startRequireSessionApp(offlineStore(), { status: 401, message: 'log in again', retryAfter: 0 })
   try {
     await sleep(0)
     const response = await visitor(app.url)('/count')
@@ -157,7 +157,7 @@ middleware('answers with the status, message and Retry-After given', async () =>
 })
 
 middleware('hands a request without a session to onMissing instead of answering', async () => {
-  const app = await startSessionApp(offlineStore(), {
+  const app = await startRequireSessionApp(offlineStore(), {
     onMissing: (_req, res) => {
       res.statusCode = 307
       res.setHeader('Location', '/open')

@@ -1,10 +1,9 @@
-import express from 'express'
-import session from 'express-session'
 import supertest from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
+import { expressWithSession } from './helpers/express-app.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
@@ -21,16 +20,7 @@ const server = sharedServer(startRedis)
 
 /** An Express app with express-session on the store: routes that read, write, regenerate and destroy. */
 function appOn(client: unknown, prefix: string) {
-  const app = express()
-  app.use(
-    session({
-      store: createRedisStore({ client, prefix }),
-      secret: 'test secret',
-      resave: false,
-      saveUninitialized: false,
-      cookie: { maxAge: MAX_AGE_MS },
-    }),
-  )
+  const app = expressWithSession(createRedisStore({ client, prefix }), { cookie: { maxAge: MAX_AGE_MS } })
   app.get('/peek', (req, res) => {
     res.json({ name: req.session.name ?? null, sid: req.sessionID })
   })

@@ -5,7 +5,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisStoreOptions } from '../src/index.js'
 import { touchMemory } from '../src/lazy-touch.js'
-import { sessionApp, sidIn, visit } from './helpers/express-visits.js'
+import { sidIn, signInApp, visit } from './helpers/express-app.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
@@ -45,7 +45,7 @@ http.after(async () => {
 })
 
 http('sends an EXPIRE for every returning visitor when touchAfter is off (the default)', async () => {
-  const app = sessionApp({ store: storeWith().store, rolling: true })
+  const app = signInApp({ store: storeWith().store, rolling: true })
   const { cookie } = await visit(app, '/login')
   const expires = await countDuring('expire', async () => {
     for (let i = 0; i < 3; i++) assert.is((await visit(app, '/read', cookie)).body, 'ada')
@@ -54,7 +54,7 @@ http('sends an EXPIRE for every returning visitor when touchAfter is off (the de
 })
 
 http('sends only the GET for a returning visitor soon after the session was written (rolling)', async () => {
-  const app = sessionApp({ store: storeWith({ touchAfter: 60 }).store, rolling: true })
+  const app = signInApp({ store: storeWith({ touchAfter: 60 }).store, rolling: true })
   const { cookie } = await visit(app, '/login')
   const before = { get: await redis.calls('get'), expire: await redis.calls('expire') }
   for (let i = 0; i < 3; i++) assert.is((await visit(app, '/read', cookie)).body, 'ada')
@@ -63,7 +63,7 @@ http('sends only the GET for a returning visitor soon after the session was writ
 })
 
 http('sends the EXPIRE once the key would otherwise expire before the renewed cookie', async () => {
-  const app = sessionApp({ store: storeWith({ touchAfter: 1 }).store, rolling: true })
+  const app = signInApp({ store: storeWith({ touchAfter: 1 }).store, rolling: true })
   const { cookie } = await visit(app, '/login')
   assert.is(await countDuring('expire', () => visit(app, '/read', cookie)), 0)
   // Let more than touchAfter pass: the key (cookie + 1 s margin) now ends before a cookie renewed now.
@@ -74,7 +74,7 @@ http('sends the EXPIRE once the key would otherwise expire before the renewed co
 
 http('never leaves the key expiring before the cookie the browser was last given', async () => {
   const { prefix, store } = storeWith({ touchAfter: 1 })
-  const app = sessionApp({ store, rolling: true, maxAgeMs: 600_000 })
+  const app = signInApp({ store, rolling: true, maxAgeMs: 600_000 })
   const login = await visit(app, '/login')
   const sid = sidIn(login.cookie)
   for (let i = 0; i < 4; i++) {
@@ -88,8 +88,8 @@ http('never leaves the key expiring before the cookie the browser was last given
 
 http('makes another instance send one EXPIRE for a session it never wrote, then skip', async () => {
   const { prefix } = storeWith()
-  const writer = sessionApp({ store: storeWith({ prefix, touchAfter: 60 }).store, rolling: true })
-  const reader = sessionApp({ store: storeWith({ prefix, touchAfter: 60 }).store, rolling: true })
+  const writer = signInApp({ store: storeWith({ prefix, touchAfter: 60 }).store, rolling: true })
+  const reader = signInApp({ store: storeWith({ prefix, touchAfter: 60 }).store, rolling: true })
   const { cookie } = await visit(writer, '/login')
   assert.is(await countDuring('expire', () => visit(reader, '/read', cookie)), 1)
   assert.is(await countDuring('expire', () => visit(reader, '/read', cookie)), 0)
@@ -99,8 +99,8 @@ http('makes another instance send one EXPIRE for a session it never wrote, then 
 http('with a ttl function, skips only what this instance itself wrote or touched', async () => {
   const { prefix } = storeWith()
   const ttl = () => 600
-  const writer = sessionApp({ store: storeWith({ prefix, ttl, touchAfter: 60 }).store })
-  const reader = sessionApp({ store: storeWith({ prefix, ttl, touchAfter: 60 }).store })
+  const writer = signInApp({ store: storeWith({ prefix, ttl, touchAfter: 60 }).store })
+  const reader = signInApp({ store: storeWith({ prefix, ttl, touchAfter: 60 }).store })
   const { cookie } = await visit(writer, '/login')
   assert.is(await countDuring('expire', () => visit(writer, '/read', cookie)), 0)
   assert.is(await countDuring('expire', () => visit(reader, '/read', cookie)), 1)
@@ -109,7 +109,7 @@ http('with a ttl function, skips only what this instance itself wrote or touched
 
 http('sends the EXPIRE again once another writer has changed the stored session', async () => {
   const { prefix, store } = storeWith({ ttl: () => 600, touchAfter: 60 })
-  const app = sessionApp({ store })
+  const app = signInApp({ store })
   const { cookie } = await visit(app, '/login')
   assert.is(await countDuring('expire', () => visit(app, '/read', cookie)), 0)
   // Another instance rewrites the session, perhaps with a shorter life: this process's memory no longer holds.
@@ -120,7 +120,7 @@ http('sends the EXPIRE again once another writer has changed the stored session'
 
 http('with disableTTL, writes keys without expiry and never touches', async () => {
   const { prefix, store } = storeWith({ touchAfter: 60, disableTTL: true })
-  const app = sessionApp({ store, rolling: true })
+  const app = signInApp({ store, rolling: true })
   const { cookie } = await visit(app, '/login')
   const sid = sidIn(cookie)
   assert.is(await redis.ttl(`${prefix}${sid}`), -1)

@@ -3,9 +3,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type Serializer } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
+import { type VisitReply, visitCountingApp } from './helpers/express-app.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
-import { sessionApp, type VisitReply } from './helpers/session-app.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 // express-session hashes every session with JSON.stringify before it saves, so a BigInt or a cycle fails
@@ -43,7 +43,7 @@ test.after(async () => {
 
 test('reports ERR_SESSION_ENCODE to the app, writes nothing, and keeps the last saved session', async () => {
   const prefix = uniquePrefix('enc')
-  const { app, errors } = sessionApp(createRedisStore({ client: handle.client, prefix, serializer: limitedJson }))
+  const { app, errors } = visitCountingApp(createRedisStore({ client: handle.client, prefix, serializer: limitedJson }))
   const browser = request.agent(app)
   assert.equal((await browser.get('/visit').timeout(10_000).expect(200)).body, { visits: 1, fields: [] })
   const [key] = (await redis.keys()).filter((k) => k.startsWith(prefix))

@@ -1,18 +1,17 @@
 import express from 'express'
-import session from 'express-session'
 import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
+import { expressWithSession } from './helpers/express-app.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
 // The README recipe's routes, over HTTP, with a browser per device (a supertest agent keeps its cookies).
 function appOn(store: RedisSessionStore) {
-  const app = express()
+  const app = expressWithSession(store)
   app.use(express.urlencoded({ extended: false }))
-  app.use(session({ store, secret: 'test', resave: false, saveUninitialized: false }))
   const signedIn = (req: express.Request) => (req.session as { userId?: string }).userId
   app.post('/login', (req, res, next) => {
     req.session.regenerate((error) => {
