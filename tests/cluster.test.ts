@@ -1,5 +1,5 @@
 import { CLIENT_LIBRARIES, clusterClientName, connectCluster } from './helpers/clients.js'
-import { clusterInspector } from './helpers/cluster-inspector.js'
+import { clusterInspector } from './helpers/inspector.js'
 import { sharedServer, startCluster } from './helpers/servers.js'
 import { clusterWithClientKeyPrefix } from './suites/cluster-key-prefix.js'
 import { clusterWithLazyConnect } from './suites/cluster-lazy-connect.js'

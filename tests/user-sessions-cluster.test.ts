@@ -1,6 +1,5 @@
 import { CLIENT_LIBRARIES, clusterClientName, connectCluster } from './helpers/clients.js'
-import { clusterInspector } from './helpers/cluster-inspector.js'
-import { clusterRaw } from './helpers/raw-commands.js'
+import { clusterInspector } from './helpers/inspector.js'
 import { sharedServer, startCluster } from './helpers/servers.js'
 import { userSessionsSuite } from './suites/user-sessions.js'
 
@@ -11,7 +10,6 @@ const suites = CLIENT_LIBRARIES.map((library) =>
   userSessionsSuite(`cluster of 3 masters and 3 replicas, ${clusterClientName(library)}`, {
     connect: async () => connectCluster(library, (await cluster()).rootNodes),
     inspector: async () => clusterInspector(await cluster()),
-    raw: async () => clusterRaw((await cluster()).rootNodes),
   }),
 )
 suites.at(-1)?.after(cluster.stop)

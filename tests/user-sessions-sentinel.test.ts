@@ -1,6 +1,5 @@
 import { connectSentinel, SENTINEL_LIBRARIES, sentinelClientName } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
-import { standaloneRaw } from './helpers/raw-commands.js'
 import { sharedServer, startSentinel } from './helpers/servers.js'
 import { userSessionsSuite } from './suites/user-sessions.js'
 
@@ -14,7 +13,6 @@ const suites = SENTINEL_LIBRARIES.map((library) =>
       return connectSentinel(library, sentinels, name)
     },
     inspector: async () => standaloneInspector((await servers()).master),
-    raw: async () => standaloneRaw((await servers()).master),
   }),
 )
 suites.at(-1)?.after(servers.stop)

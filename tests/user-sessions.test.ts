@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
 import { CLIENT_LIBRARIES, type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { standaloneRaw } from './helpers/raw-commands.js'
 import { type ServerProcess, sharedServer, startRedis } from './helpers/servers.js'
 import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { userSessionsSuite } from './suites/user-sessions.js'
@@ -119,7 +118,6 @@ const suites = [
     userSessionsSuite(`standalone server, ${library}`, {
       connect: async () => connectClient(library, await running()),
       inspector: async () => standaloneInspector(await running()),
-      raw: async () => standaloneRaw(await running()),
     }),
   ),
 ]

@@ -1,15 +1,19 @@
-import { createClient } from 'redis'
-import type { Address } from './servers.js'
+import { createClient, createCluster } from 'redis'
+import type { Address, RunningCluster } from './servers.js'
 
 /**
  * Looks at Redis directly, past the store, with node-redis 6. Tests check what the store wrote with
- * it, and plant values the store must cope with.
+ * it, plant values the store must cope with, read an index, or expire a key behind the store's back.
  */
 export interface Inspector {
   ttl(key: string): Promise<number>
+  pTTL(key: string): Promise<number>
   get(key: string): Promise<string | null>
   set(key: string, value: string): Promise<void>
   exists(key: string): Promise<boolean>
+  del(key: string): Promise<number>
+  pExpire(key: string, milliseconds: number): Promise<unknown>
+  zRange(key: string, start: number, stop: number): Promise<string[]>
   /** Every key on the server (every master of a cluster), whatever its prefix. */
   keys(): Promise<string[]>
   /** How many times the server(s) have run a command since they started (INFO commandstats). */
@@ -17,25 +21,33 @@ export interface Inspector {
   close(): Promise<void>
 }
 
-/** The single-key commands an inspector needs: a node-redis 6 client, or a cluster that routes by key. */
-export interface KeyCommands {
+/** The single-key commands an inspector needs: a node-redis 6 client, or a cluster that routes them by slot. */
+interface KeyCommands {
   ttl(key: string): Promise<number>
+  pTTL(key: string): Promise<number>
   get(key: string): Promise<string | null | unknown>
   set(key: string, value: string): Promise<unknown>
   exists(key: string): Promise<number>
+  del(key: string): Promise<number>
+  pExpire(key: string, milliseconds: number): Promise<unknown>
+  zRange(key: string, start: number, stop: number): Promise<string[]>
 }
 
-export interface NodeCommands {
+interface NodeCommands {
   keys(pattern: string): Promise<string[]>
   info(section: string): Promise<string>
 }
 
-export function inspectorOn(keyClient: KeyCommands, nodes: NodeCommands[], close: () => Promise<void>): Inspector {
+function inspectorOn(keyClient: KeyCommands, nodes: NodeCommands[], close: () => Promise<void>): Inspector {
   return {
     ttl: (key) => keyClient.ttl(key),
+    pTTL: (key) => keyClient.pTTL(key),
     get: async (key) => (await keyClient.get(key)) as string | null,
     set: async (key, value) => void (await keyClient.set(key, value)),
     exists: async (key) => (await keyClient.exists(key)) === 1,
+    del: (key) => keyClient.del(key),
+    pExpire: (key, milliseconds) => keyClient.pExpire(key, milliseconds),
+    zRange: (key, start, stop) => keyClient.zRange(key, start, stop),
     keys: async () => (await Promise.all(nodes.map((node) => node.keys('*')))).flat(),
     calls: async (command) => {
       const infos = await Promise.all(nodes.map((node) => node.info('commandstats')))
@@ -46,9 +58,26 @@ export function inspectorOn(keyClient: KeyCommands, nodes: NodeCommands[], close
   }
 }
 
-export async function standaloneInspector({ host, port }: Address): Promise<Inspector> {
+async function nodeClient({ host, port }: Address) {
   const client = createClient({ socket: { host, port } })
   client.on('error', () => {})
   await client.connect()
+  return client
+}
+
+export async function standaloneInspector(address: Address): Promise<Inspector> {
+  const client = await nodeClient(address)
   return inspectorOn(client, [client], async () => void (await client.disconnect()))
+}
+
+/** Single-key commands through a node-redis 6 cluster (routed by slot); KEYS and INFO on each master as the cluster is now. */
+export async function clusterInspector(cluster: RunningCluster): Promise<Inspector> {
+  const router = createCluster({ rootNodes: cluster.rootNodes.map((socket) => ({ socket })) })
+  router.on('error', () => {})
+  await router.connect()
+  const masters = (await cluster.topology()).filter((node) => node.role === 'master' && !node.failed)
+  const nodes = await Promise.all(masters.map(({ port }) => nodeClient({ host: '127.0.0.1', port })))
+  return inspectorOn(router, nodes, async () => {
+    await Promise.all([router.close(), ...nodes.map((node) => node.close())])
+  })
 }

@@ -4,7 +4,7 @@ import { Cluster as IOValkeyCluster } from 'iovalkey'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, scanKeys } from '../../src/index.js'
-import { clusterInspector } from '../helpers/cluster-inspector.js'
+import { clusterInspector } from '../helpers/inspector.js'
 import type { RunningCluster } from '../helpers/servers.js'
 import { sessionFor, uniquePrefix } from '../helpers/sessions.js'
 

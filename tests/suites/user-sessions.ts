@@ -4,33 +4,25 @@ import { createRedisStore, type RedisStoreOptions } from '../../src/index.js'
 import { userIndexPrefixFor } from '../../src/user-index.js'
 import type { ClientHandle } from '../helpers/clients.js'
 import type { Inspector } from '../helpers/inspector.js'
-import type { RawCommands } from '../helpers/raw-commands.js'
 import { codeOf, sessionFor, type TestSession, uniquePrefix } from '../helpers/sessions.js'
 import type { ConformanceTarget } from './conformance.js'
-
-export interface UserSessionsTarget extends ConformanceTarget {
-  raw(): Promise<RawCommands>
-}
 
 const userOf = (session: unknown) => (session as TestSession).user as string | undefined
 const sorted = (sids: string[]) => [...sids].sort()
 
 /** Sessions per user (the userId option) against one client and topology. */
-export function userSessionsSuite(name: string, target: UserSessionsTarget) {
+export function userSessionsSuite(name: string, target: ConformanceTarget) {
   const test = suite(`sessions per user: ${name}`)
   let handle: ClientHandle
   let redis: Inspector
-  let raw: RawCommands
 
   test.before(async () => {
     handle = await target.connect()
     redis = await target.inspector()
-    raw = await target.raw()
   })
   test.after(async () => {
     await handle.close()
     await redis.close()
-    await raw.close()
   })
 
   const storeWith = (options: Omit<RedisStoreOptions, 'client'> = {}) => {
@@ -58,7 +50,7 @@ export function userSessionsSuite(name: string, target: UserSessionsTarget) {
     await store.set('shared', sessionFor({ user: 'bob' }))
     assert.equal(await store.userSessions('ada'), ['ada-own'])
     assert.equal(await store.userSessions('bob'), ['shared'])
-    assert.equal(await raw.zRange(indexOf('ada'), 0, -1), ['ada-own'])
+    assert.equal(await redis.zRange(indexOf('ada'), 0, -1), ['ada-own'])
   })
 
   test('stops listing a session once it is signed out (saved without a user)', async () => {
@@ -72,11 +64,11 @@ export function userSessionsSuite(name: string, target: UserSessionsTarget) {
   test('does not list, and prunes, sessions that expired or were deleted behind the store', async () => {
     const { prefix, store, indexOf } = storeWith()
     for (const sid of ['expires', 'deleted', 'stays']) await store.set(sid, sessionFor({ user: 'ada' }))
-    await raw.pExpire(`${prefix}expires`, 1)
-    await raw.del(`${prefix}deleted`)
+    await redis.pExpire(`${prefix}expires`, 1)
+    await redis.del(`${prefix}deleted`)
     await new Promise((resolve) => setTimeout(resolve, 20))
     assert.equal(await store.userSessions('ada'), ['stays'])
-    assert.equal(await raw.zRange(indexOf('ada'), 0, -1), ['stays'])
+    assert.equal(await redis.zRange(indexOf('ada'), 0, -1), ['stays'])
   })
 
   test('does not list a session destroyed by sid', async () => {
@@ -144,11 +136,11 @@ export function userSessionsSuite(name: string, target: UserSessionsTarget) {
     const { store, indexOf } = storeWith({ ttl: 600 })
     await store.set('long', sessionFor({ user: 'ada' }))
     await store.set('short', sessionFor({ user: 'ada' }, { expires: new Date(Date.now() + 60_000) }))
-    const ttl = await raw.pTTL(indexOf('ada'))
+    const ttl = await redis.pTTL(indexOf('ada'))
     assert.ok(ttl > 590_000 && ttl <= 600_000, `index ttl ${ttl}`)
     const forever = storeWith({ disableTTL: true })
     await forever.store.set('kept', sessionFor({ user: 'ada' }))
-    assert.is(await raw.pTTL(forever.indexOf('ada')), -1)
+    assert.is(await redis.pTTL(forever.indexOf('ada')), -1)
   })
 
   test('touch extends the index with the session, and indexes a session saved before the option', async () => {
@@ -158,7 +150,7 @@ export function userSessionsSuite(name: string, target: UserSessionsTarget) {
     assert.equal(await store.userSessions('ada'), [])
     await store.touch('old', sessionFor({ user: 'ada' }, { expires: new Date(Date.now() + 3_600_000) }))
     assert.equal(await store.userSessions('ada'), ['old'])
-    assert.ok((await raw.pTTL(indexOf('ada'))) > 3_000_000)
+    assert.ok((await redis.pTTL(indexOf('ada'))) > 3_000_000)
   })
 
   test('prunes a session that can no longer be read', async () => {
