@@ -1,16 +1,12 @@
-import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type Serializer } from '../src/index.js'
-import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
-
-type Client = ReturnType<typeof createClient>
+import { type NodeRedisClient, redisFor } from './helpers/suite-redis.js'
 
 // get() decodes synchronously when it can; a serializer that answers later must still be awaited and judged.
 const test = suite('get() with a serializer that answers asynchronously')
-let server: ServerProcess
-let client: Client
+let client: NodeRedisClient
 
 const later: Serializer = {
   stringify: (session) => JSON.stringify(session),
@@ -20,16 +16,8 @@ const later: Serializer = {
   },
 }
 
-test.before(async () => {
-  server = await startRedis()
-  client = createClient({ socket: { host: server.host, port: server.port } })
-  client.on('error', () => {})
-  await client.connect()
-})
-
-test.after(async () => {
-  await client.disconnect()
-  await server.stop()
+redisFor(test, (started) => {
+  client = started.handle.client as NodeRedisClient
 })
 
 test('returns the session once the parse has resolved', async () => {

@@ -1,21 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { callbackOrPromise, createRedisStore } from '../src/index.js'
-import { type ClientHandle, connectClient } from './helpers/clients.js'
-import { type ServerProcess, startRedis } from './helpers/servers.js'
+import type { ClientHandle } from './helpers/clients.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
+import { redisFor } from './helpers/suite-redis.js'
 
 const test = suite('the callback adapter')
-let server: ServerProcess
 let handle: ClientHandle
-
-test.before(async () => {
-  server = await startRedis()
-  handle = await connectClient('ioredis 6', server)
-})
-test.after(async () => {
-  await handle.close()
-  await server.stop()
+redisFor(test, { library: 'ioredis 6' }, (started) => {
+  handle = started.handle
 })
 
 /** Runs `act` and collects what escapes as an uncaught exception or an unhandled rejection meanwhile. */

@@ -1,30 +1,16 @@
-import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { type ServerProcess, startRedis } from './helpers/servers.js'
+import type { Inspector } from './helpers/inspector.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
-
-type Client = ReturnType<typeof createClient>
+import { type NodeRedisClient, redisFor } from './helpers/suite-redis.js'
 
 const pageByPage = suite('clear() and the bulk reads, page by page')
-let server: ServerProcess
-let client: Client
+let client: NodeRedisClient
 let redis: Inspector
-
-pageByPage.before(async () => {
-  server = await startRedis()
-  client = createClient({ socket: { host: server.host, port: server.port } })
-  client.on('error', () => {})
-  await client.connect()
-  redis = await standaloneInspector(server)
-})
-
-pageByPage.after(async () => {
-  await client.disconnect()
-  await redis.close()
-  await server.stop()
+redisFor(pageByPage, (started) => {
+  client = started.handle.client as NodeRedisClient
+  redis = started.redis
 })
 
 const fill = async (prefix: string, count: number) => {
@@ -61,20 +47,10 @@ pageByPage('reads every session with one MGET per page, and the iterator yields 
 pageByPage.run()
 
 const withoutUnlink = suite('clear() on a server without UNLINK')
-let oldServer: ServerProcess
-let oldClient: Client
-
-withoutUnlink.before(async () => {
-  // A server where UNLINK is unknown, as on Redis before 4.0.
-  oldServer = await startRedis({ args: ['--rename-command', 'UNLINK', '""'] })
-  oldClient = createClient({ socket: { host: oldServer.host, port: oldServer.port } })
-  oldClient.on('error', () => {})
-  await oldClient.connect()
-})
-
-withoutUnlink.after(async () => {
-  await oldClient.disconnect()
-  await oldServer.stop()
+let oldClient: NodeRedisClient
+// A server where UNLINK is unknown, as on Redis before 4.0.
+redisFor(withoutUnlink, { args: ['--rename-command', 'UNLINK', '""'] }, (started) => {
+  oldClient = started.handle.client as NodeRedisClient
 })
 
 withoutUnlink('falls back to DEL and still removes every session', async () => {

@@ -1,10 +1,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createEncryptedSerializer, createRedisStore, type RedisStoreOptions, type Serializer } from '../src/index.js'
-import { type ClientHandle, connectClient } from './helpers/clients.js'
-import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { type ServerProcess, startRedis } from './helpers/servers.js'
+import type { ClientHandle } from './helpers/clients.js'
+import type { Inspector } from './helpers/inspector.js'
 import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
+import { redisFor } from './helpers/suite-redis.js'
 
 const OLD_SECRET = 'old secret: correct horse battery staple 1'
 const NEW_SECRET = 'new secret: correct horse battery staple 2'
@@ -69,21 +69,10 @@ options('refuses an inner serializer without stringify and parse, naming "serial
 
 options.run()
 
-let server: ServerProcess
 const stored = suite<Record<string, never>>('encrypted sessions in Redis')
 let handle: ClientHandle
 let redis: Inspector
-
-stored.before(async () => {
-  server = await startRedis()
-  handle = await connectClient('node-redis 6', server)
-  redis = await standaloneInspector(server)
-})
-stored.after(async () => {
-  await handle.close()
-  await redis.close()
-  await server.stop()
-})
+redisFor(stored, (started) => ({ handle, redis } = started))
 
 const storeWith = (serializer: Serializer, more: Partial<RedisStoreOptions> = {}) => {
   const prefix = uniquePrefix('enc')

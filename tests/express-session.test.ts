@@ -2,11 +2,12 @@ import supertest from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { type ClientHandle, connectClient } from './helpers/clients.js'
+import type { ClientHandle } from './helpers/clients.js'
 import { expressWithSession } from './helpers/express-app.js'
-import { type Inspector, standaloneInspector } from './helpers/inspector.js'
+import type { Inspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
+import { redisFor } from './helpers/suite-redis.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -48,14 +49,7 @@ for (const name of ['node-redis 6', 'ioredis 6'] as const) {
   let handle: ClientHandle
   let redis: Inspector
 
-  test.before(async () => {
-    handle = await connectClient(name, await server())
-    redis = await standaloneInspector(await server())
-  })
-  test.after(async () => {
-    await handle.close()
-    await redis.close()
-  })
+  redisFor(test, { library: name, server }, (started) => ({ handle, redis } = started))
 
   const keysUnder = async (prefix: string) => (await redis.keys()).filter((key) => key.startsWith(prefix))
 

@@ -1,9 +1,8 @@
 import fc from 'fast-check'
-import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { escapeGlob, keyFor, scanKeys, scanPatternFor, sidFrom } from '../src/index.js'
-import { type ServerProcess, startRedis } from './helpers/servers.js'
+import { type NodeRedisClient, redisFor } from './helpers/suite-redis.js'
 
 // Glob characters and their neighbours in Redis patterns, mixed with any code point.
 const GLOB_CHARACTERS = ['*', '?', '[', ']', '\\', '^', '-', '!', 'a', 'b', ':']
@@ -44,19 +43,10 @@ pure('escapeGlob leaves no glob character unescaped, and removing the escapes gi
 
 pure.run()
 
-let server: ServerProcess
 const scanned = suite('scanPatternFor in a real Redis SCAN')
-let client: ReturnType<typeof createClient>
-
-scanned.before(async () => {
-  server = await startRedis()
-  client = createClient({ socket: { host: server.host, port: server.port } })
-  client.on('error', () => {})
-  await client.connect()
-})
-scanned.after(async () => {
-  await client.disconnect()
-  await server.stop()
+let client: NodeRedisClient
+redisFor(scanned, (started) => {
+  client = started.handle.client as NodeRedisClient
 })
 
 /** Keys that share much with the prefix without starting with it, beside the prefix's own keys. */

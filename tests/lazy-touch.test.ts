@@ -6,14 +6,11 @@ import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisStoreOptions } from '../src/index.js'
 import { touchMemory } from '../src/lazy-touch.js'
 import { sidIn, signInApp, visit } from './helpers/express-app.js'
-import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { type ServerProcess, startRedis } from './helpers/servers.js'
+import type { Inspector } from './helpers/inspector.js'
 import { uniquePrefix } from './helpers/sessions.js'
+import { type NodeRedisClient, redisFor } from './helpers/suite-redis.js'
 
-type Client = ReturnType<typeof createClient>
-
-let server: ServerProcess
-let client: Client
+let client: NodeRedisClient
 let redis: Inspector
 
 const storeWith = (options: Omit<RedisStoreOptions, 'client'> = {}) => {
@@ -30,18 +27,9 @@ async function countDuring(command: string, work: () => Promise<unknown>): Promi
 
 const http = suite('touchAfter through express-session over HTTP')
 
-http.before(async () => {
-  server = await startRedis()
-  client = createClient({ socket: { host: server.host, port: server.port } })
-  client.on('error', () => {})
-  await client.connect()
-  redis = await standaloneInspector(server)
-})
-
-http.after(async () => {
-  await client.disconnect()
-  await redis.close()
-  await server.stop()
+redisFor(http, (started) => {
+  client = started.handle.client as NodeRedisClient
+  redis = started.redis
 })
 
 http('sends an EXPIRE for every returning visitor when touchAfter is off (the default)', async () => {

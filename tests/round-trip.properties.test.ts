@@ -3,10 +3,11 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createEncryptedSerializer, createRedisStore, type Serializer, type SessionRecord } from '../src/index.js'
 import { arbitrarySession, deeplyNested, jsonCopy } from './helpers/arbitrary-session.js'
-import { type ClientHandle, type ClientLibrary, connectClient } from './helpers/clients.js'
-import { type Inspector, standaloneInspector } from './helpers/inspector.js'
+import type { ClientHandle, ClientLibrary } from './helpers/clients.js'
+import type { Inspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
+import { redisFor } from './helpers/suite-redis.js'
 
 const MEGABYTE = 1024 * 1024
 const server = sharedServer(startRedis)
@@ -52,14 +53,7 @@ function roundTripSuite(library: ClientLibrary, serializerName: string) {
   let handle: ClientHandle
   let redis: Inspector
 
-  test.before(async () => {
-    handle = await connectClient(library, await server())
-    redis = await standaloneInspector(await server())
-  })
-  test.after(async () => {
-    await handle.close()
-    await redis.close()
-  })
+  redisFor(test, { library, server }, (started) => ({ handle, redis } = started))
 
   const freshStore = () => {
     const prefix = uniquePrefix('rt')

@@ -3,21 +3,14 @@ import session from 'express-session'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, RedisStore } from '../src/index.js'
-import { type ClientHandle, connectClient } from './helpers/clients.js'
-import { type ServerProcess, startRedis } from './helpers/servers.js'
+import type { ClientHandle } from './helpers/clients.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
+import { redisFor } from './helpers/suite-redis.js'
 
 const test = suite('the store object')
-let server: ServerProcess
 let handle: ClientHandle
-
-test.before(async () => {
-  server = await startRedis()
-  handle = await connectClient('node-redis 6', server)
-})
-test.after(async () => {
-  await handle.close()
-  await server.stop()
+redisFor(test, (started) => {
+  handle = started.handle
 })
 
 test("is an express-session Store and an EventEmitter, with the base class's methods", () => {

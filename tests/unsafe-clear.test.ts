@@ -1,27 +1,16 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
-import { type ClientHandle, connectClient } from './helpers/clients.js'
-import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { type ServerProcess, startRedis } from './helpers/servers.js'
+import type { ClientHandle } from './helpers/clients.js'
+import type { Inspector } from './helpers/inspector.js'
 import { sessionFor } from './helpers/sessions.js'
+import { redisFor } from './helpers/suite-redis.js'
 
 // A server of its own: with an empty prefix, clear() is allowed to empty the whole database.
-let server: ServerProcess
 const test = suite('clear() with an empty prefix')
 let handle: ClientHandle
 let redis: Inspector
-
-test.before(async () => {
-  server = await startRedis()
-  handle = await connectClient('node-redis 6', server)
-  redis = await standaloneInspector(server)
-})
-test.after(async () => {
-  await handle.close()
-  await redis.close()
-  await server.stop()
-})
+redisFor(test, (started) => ({ handle, redis } = started))
 
 test('refuses with ERR_UNSAFE_CLEAR, as a promise and through a callback, and deletes nothing', async () => {
   const store = createRedisStore({ client: handle.client, prefix: '' })

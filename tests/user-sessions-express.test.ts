@@ -3,10 +3,10 @@ import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import { type ClientHandle, connectClient } from './helpers/clients.js'
+import type { ClientHandle } from './helpers/clients.js'
 import { expressWithSession } from './helpers/express-app.js'
-import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
+import { redisFor } from './helpers/suite-redis.js'
 
 // The README recipe's routes, over HTTP, with a browser per device (a supertest agent keeps its cookies).
 function appOn(store: RedisSessionStore) {
@@ -40,16 +40,10 @@ function appOn(store: RedisSessionStore) {
   return app
 }
 
-let server: ServerProcess
 const test = suite<{ handle: ClientHandle }>('sessions per user over HTTP with express-session')
 let handle: ClientHandle
-test.before(async () => {
-  server = await startRedis()
-  handle = await connectClient('node-redis 6', server)
-})
-test.after(async () => {
-  await handle.close()
-  await server.stop()
+redisFor(test, (started) => {
+  handle = started.handle
 })
 
 type Agent = ReturnType<typeof request.agent>

@@ -5,6 +5,7 @@ import { CLIENT_LIBRARIES, type ClientHandle, connectClient } from './helpers/cl
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, sharedServer, startRedis } from './helpers/servers.js'
 import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
+import { redisFor } from './helpers/suite-redis.js'
 import { userSessionsSuite } from './suites/user-sessions.js'
 
 const running = sharedServer(startRedis)
@@ -13,15 +14,7 @@ const options = suite<{ handle: ClientHandle; redis: Inspector }>('sessions per 
 let handle: ClientHandle
 let redis: Inspector
 let server: ServerProcess
-options.before(async () => {
-  server = await running()
-  handle = await connectClient('node-redis 6', server)
-  redis = await standaloneInspector(server)
-})
-options.after(async () => {
-  await handle.close()
-  await redis.close()
-})
+redisFor(options, { server: running }, (started) => ({ handle, redis, server } = started))
 
 options('rejects a userId that is not a function with a TypeError naming it', () => {
   for (const userId of ['user', 42, {}, null]) {

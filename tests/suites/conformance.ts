@@ -4,30 +4,18 @@ import { createRedisStore, type RedisStoreOptions, type SessionRecord } from '..
 import type { ClientHandle } from '../helpers/clients.js'
 import type { Inspector } from '../helpers/inspector.js'
 import { sessionFor, type TestSession, uniquePrefix } from '../helpers/sessions.js'
-
-/** Where the conformance suite runs: a way to get a fresh client, and a way to look at Redis directly. */
-export interface ConformanceTarget {
-  connect(): Promise<ClientHandle>
-  inspector(): Promise<Inspector>
-}
+import { connectedFor, type RedisTarget } from '../helpers/suite-redis.js'
 
 /**
  * The one behaviour suite every client and topology must pass. Each test uses its own prefix; the
  * target's servers are started and stopped by the caller.
  */
-export function conformance(name: string, target: ConformanceTarget) {
+export function conformance(name: string, target: RedisTarget) {
   const test = suite<{ handle: ClientHandle; redis: Inspector }>(name)
   let handle: ClientHandle
   let redis: Inspector
 
-  test.before(async () => {
-    handle = await target.connect()
-    redis = await target.inspector()
-  })
-  test.after(async () => {
-    await handle.close()
-    await redis.close()
-  })
+  connectedFor(test, target, (connected) => ({ handle, redis } = connected))
 
   const storeWith = (options: Omit<RedisStoreOptions, 'client'> = {}) => {
     const prefix = options.prefix ?? uniquePrefix()

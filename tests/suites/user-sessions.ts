@@ -5,25 +5,18 @@ import { userIndexPrefixFor } from '../../src/user-index.js'
 import type { ClientHandle } from '../helpers/clients.js'
 import type { Inspector } from '../helpers/inspector.js'
 import { codeOf, sessionFor, type TestSession, uniquePrefix } from '../helpers/sessions.js'
-import type { ConformanceTarget } from './conformance.js'
+import { connectedFor, type RedisTarget } from '../helpers/suite-redis.js'
 
 const userOf = (session: unknown) => (session as TestSession).user as string | undefined
 const sorted = (sids: string[]) => [...sids].sort()
 
 /** Sessions per user (the userId option) against one client and topology. */
-export function userSessionsSuite(name: string, target: ConformanceTarget) {
+export function userSessionsSuite(name: string, target: RedisTarget) {
   const test = suite(`sessions per user: ${name}`)
   let handle: ClientHandle
   let redis: Inspector
 
-  test.before(async () => {
-    handle = await target.connect()
-    redis = await target.inspector()
-  })
-  test.after(async () => {
-    await handle.close()
-    await redis.close()
-  })
+  connectedFor(test, target, (connected) => ({ handle, redis } = connected))
 
   const storeWith = (options: Omit<RedisStoreOptions, 'client'> = {}) => {
     const prefix = options.prefix ?? uniquePrefix('u')
