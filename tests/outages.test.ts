@@ -10,9 +10,6 @@ import { standaloneInspector } from './helpers/inspector.js'
 import { type RedisProcess, startRedisProcess } from './helpers/redis-process.js'
 import { type SilentServer, startSilentServer } from './helpers/silent-server.js'
 
-const unhandled: unknown[] = []
-process.on('unhandledRejection', (reason) => unhandled.push(reason))
-
 const FAILURES = ['ERR_STORE_TIMEOUT', 'ERR_STORE_NOT_CONNECTED']
 
 /** The error a call settled with; a call that succeeds where it must fail is a test failure. */
@@ -218,9 +215,9 @@ function faultSuite(name: string, start: StartClient, redis: () => RedisProcess,
     }
   })
 
+  // The test command fails the test during which an unhandled rejection is reported: this one waits for late ones.
   test('leaves no unhandled rejection behind', async () => {
     await sleep(50)
-    assert.equal(unhandled, [])
   })
 
   return test
