@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { callbackOrPromise } from '../src/callback.js'
-import { deadlines } from '../src/deadline.js'
+import { callbackOrPromise } from '../src/helpers/callback.js'
 import { createRedisStore, DEFAULT_TIMEOUT, RedisSessionStoreError } from '../src/index.js'
+import { deadlines } from '../src/store/deadline.js'
 
 const unhandled: unknown[] = []
 process.on('unhandledRejection', (reason) => unhandled.push(reason))

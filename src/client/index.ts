@@ -1,4 +1,4 @@
-import { describe } from '../errors.js'
+import { describe } from '../helpers/errors.js'
 import { ioredisAdapter, isIORedis } from './ioredis.js'
 import {
   isNodeRedisClient,

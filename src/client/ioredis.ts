@@ -1,4 +1,4 @@
-import { escapeGlob } from '../keys.js'
+import { escapeGlob } from '../helpers/keys.js'
 import { type ConnectionEvents, connectionWatch } from './connection.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'

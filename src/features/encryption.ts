@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto'
-import { jsonSerializer, type Serializer } from './codec.js'
-import { describe, storeError } from './errors.js'
-import type { SessionRecord } from './session.js'
+import { jsonSerializer, type Serializer } from '../helpers/codec.js'
+import { describe, storeError } from '../helpers/errors.js'
+import type { SessionRecord } from '../helpers/session.js'
 
 export interface EncryptedSerializerOptions {
   /**

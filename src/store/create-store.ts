@@ -1,13 +1,13 @@
 import type { EventEmitter } from 'node:events'
-import { type CallbackOrPromise, callbackOrPromise } from './callback.js'
-import type { SessionClient } from './client/index.js'
+import type { SessionClient } from '../client/index.js'
+import type { DestroyUserSessions } from '../features/user-sessions/user-index.js'
+import { type CallbackOrPromise, callbackOrPromise } from '../helpers/callback.js'
+import type { SessionRecord, SessionWithId } from '../helpers/session.js'
 import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
 import { sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
-import type { SessionRecord, SessionWithId } from './session.js'
 import { defaultStoreBase, type StoreBase } from './store-base.js'
-import type { DestroyUserSessions } from './user-index.js'
 
 /** The store: express-session's Store contract, each method with a callback or as a Promise. */
 export interface RedisSessionStore extends EventEmitter {

@@ -1,4 +1,4 @@
-import { type Deadlines, deadlines } from './deadline.js'
+import { type Deadlines, deadlines } from '../store/deadline.js'
 import type { Callback } from './session.js'
 
 /** An operation that returns a Promise without a callback, and returns nothing but calls back with one. */

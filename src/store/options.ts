@@ -1,11 +1,11 @@
-import { type SessionClient, sessionClientFor } from './client/index.js'
-import { jsonSerializer, type Serializer } from './codec.js'
+import { type SessionClient, sessionClientFor } from '../client/index.js'
+import { type UserIdOption, userIndexPrefixFor } from '../features/user-sessions/user-index.js'
+import { jsonSerializer, type Serializer } from '../helpers/codec.js'
+import { describe, optionError } from '../helpers/errors.js'
+import { DEFAULT_SCAN_COUNT } from '../helpers/scan.js'
+import type { SessionRecord } from '../helpers/session.js'
+import type { TtlOption } from '../helpers/ttl.js'
 import { DEFAULT_TIMEOUT } from './deadline.js'
-import { describe, optionError } from './errors.js'
-import { DEFAULT_SCAN_COUNT } from './scan.js'
-import type { SessionRecord } from './session.js'
-import type { TtlOption } from './ttl.js'
-import { type UserIdOption, userIndexPrefixFor } from './user-index.js'
 
 export const DEFAULT_PREFIX = 'sess:'
 export const DEFAULT_TTL = 86_400

@@ -1,8 +1,8 @@
-import type { SessionClient } from './client/types.js'
-import { describe, storeError } from './errors.js'
-import { keyFor } from './keys.js'
-import { scanPages } from './scan.js'
-import type { Callback, SessionRecord } from './session.js'
+import type { SessionClient } from '../../client/types.js'
+import { describe, storeError } from '../../helpers/errors.js'
+import { keyFor } from '../../helpers/keys.js'
+import { scanPages } from '../../helpers/scan.js'
+import type { Callback, SessionRecord } from '../../helpers/session.js'
 import { FORGET_BATCH, FORGET_SESSIONS, LIST_SESSIONS, RECORD_SESSION } from './user-index-scripts.js'
 
 /** The option that names a session's user; undefined (or null) when nobody is signed in. */

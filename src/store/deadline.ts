@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { storeError } from './errors.js'
+import { storeError } from '../helpers/errors.js'
 
 export const DEFAULT_TIMEOUT = 2000
 

@@ -1,14 +1,14 @@
-import { decodeSoon, encode } from './codec.js'
-import { describe, storeError } from './errors.js'
-import { keyFor, scanPatternFor, sidFrom } from './keys.js'
-import { touchMemory } from './lazy-touch.js'
+import { touchMemory } from '../features/lazy-touch.js'
+import { userIndexFor } from '../features/user-sessions/user-index.js'
+import { decodeSoon, encode } from '../helpers/codec.js'
+import { describe, storeError } from '../helpers/errors.js'
+import { keyFor, scanPatternFor, sidFrom } from '../helpers/keys.js'
+import { scanPages } from '../helpers/scan.js'
+import type { SessionRecord, SessionWithId } from '../helpers/session.js'
+import { isAlive, ttlFor } from '../helpers/ttl.js'
 import type { StoreSettings } from './options.js'
 import { readAhead } from './read-ahead.js'
 import { pageRemover } from './remove-page.js'
-import { scanPages } from './scan.js'
-import type { SessionRecord, SessionWithId } from './session.js'
-import { isAlive, ttlFor } from './ttl.js'
-import { userIndexFor } from './user-index.js'
 
 /** Called with the error when a stored value cannot be decoded and the policy is to treat it as missing. */
 export type CorruptSessionListener = (error: unknown) => void
