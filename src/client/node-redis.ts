@@ -1,7 +1,7 @@
 import { type ConnectionEvents, connectionWatch } from './connection.js'
+import { scanNode } from './scan-node.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
-import { scanNode } from './types.js'
 
 /** The typed commands node-redis v4, v5 and v6 share on a client, a cluster and a sentinel. */
 interface NodeRedisCommands extends ConnectionEvents {

@@ -1,8 +1,9 @@
 import type { EventEmitter } from 'node:events'
 import type { SessionClient } from '../client/index.js'
 import type { DestroyUserSessions } from '../features/user-sessions/user-index.js'
-import { type CallbackOrPromise, callbackOrPromise } from '../helpers/callback.js'
+import type { CallbackOrPromise } from '../helpers/callback.js'
 import type { SessionRecord, SessionWithId } from '../helpers/session.js'
+import { withCallPolicy } from './call-policy.js'
 import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
 import { sessionOperations } from './operations.js'
@@ -65,7 +66,7 @@ export function attachStoreMethods<Base extends EventEmitter>(
 function guardFor({ client, timeout }: StoreSettings) {
   const policy = { deadlines: deadlines(timeout), refuse: refusalWhileDisconnected(client) }
   return <Args extends unknown[], Result>(name: string, run: (...args: Args) => Promise<Result>) =>
-    callbackOrPromise(run, { ...policy, name })
+    withCallPolicy(run, { ...policy, name })
 }
 
 // express-session listens for 'disconnect' and 'connect' once, right after the store is created: a client that

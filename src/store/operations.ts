@@ -15,7 +15,7 @@ export type CorruptSessionListener = (error: unknown) => void
 
 /**
  * The store's behaviour as plain async functions, composed from the helpers. The store wraps each
- * in the callback adapter; nothing here knows about callbacks or express-session.
+ * in its call policy (call-policy.ts); nothing here knows about callbacks or express-session.
  */
 export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSessionListener) {
   const { client, prefix, scanCount } = settings
