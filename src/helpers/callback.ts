@@ -1,3 +1,4 @@
+import { rethrowOnNextTick } from './errors.js'
 import type { Callback } from './session.js'
 
 /** An operation that returns a Promise without a callback, and returns nothing but calls back with one. */
@@ -46,10 +47,6 @@ export function invoke<Result>(callback: Callback<Result>, error: unknown, value
   try {
     callback(error, value)
   } catch (thrown) {
-    process.nextTick(rethrow, thrown)
+    rethrowOnNextTick(thrown)
   }
-}
-
-function rethrow(error: unknown): never {
-  throw error
 }

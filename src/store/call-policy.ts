@@ -1,18 +1,16 @@
 import { type CallbackOrPromise, invoke, started } from '../helpers/callback.js'
 import type { Callback } from '../helpers/session.js'
-import { type Deadlines, deadlines } from './deadline.js'
+import type { Deadlines } from './deadline.js'
 
 /** How the store runs its calls; a custom store built from the helpers needs none of it. */
 export interface CallPolicy {
   /** The operation's name in errors. */
-  name?: string
-  /** The deadline every call must settle within (deadline.ts). Default: none. */
-  deadlines?: Deadlines
+  name: string
+  /** The deadline every call must settle within (deadline.ts). */
+  deadlines: Deadlines
   /** An error to fail with at once instead of running the call (the client is not connected, say). */
   refuse?: (operation: string) => Error | undefined
 }
-
-const NO_DEADLINE = deadlines(0)
 
 /**
  * The store's methods: `callbackOrPromise(operation)` under the store's policy (fail fast, deadlines),
@@ -21,9 +19,8 @@ const NO_DEADLINE = deadlines(0)
  */
 export function withCallPolicy<Args extends unknown[], Result>(
   operation: (...args: Args) => Promise<Result>,
-  policy: CallPolicy = {},
+  { name, deadlines, refuse }: CallPolicy,
 ): CallbackOrPromise<Args, Result> {
-  const { name = operation.name, deadlines = NO_DEADLINE, refuse } = policy
   return function adapted(...args: unknown[]): Promise<Result> | undefined {
     const last = args[args.length - 1]
     const refusal = refuse?.(name)

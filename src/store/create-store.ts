@@ -8,7 +8,7 @@ import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
 import { sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
-import { defaultStoreBase, type StoreBase } from './store-base.js'
+import { defaultStoreBase } from './store-base.js'
 
 /** The store: express-session's Store contract, each method with a callback or as a Promise. */
 export interface RedisSessionStore extends EventEmitter {
@@ -77,5 +77,3 @@ function reportConnection(client: SessionClient, store: EventEmitter): void {
     if (!client.isReady()) store.emit('disconnect')
   })
 }
-
-export type { StoreBase }

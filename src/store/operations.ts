@@ -185,8 +185,6 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions }
 }
 
-export type SessionOperations = ReturnType<typeof sessionOperations>
-
 /** Both replies, or just the first when there is no second command (no user index): no Promise.all on the hot path. */
 function alongside(command: Promise<unknown>, indexUpdate: Promise<unknown> | undefined): Promise<unknown> {
   return indexUpdate ? Promise.all([command, indexUpdate]) : command

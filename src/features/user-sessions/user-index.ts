@@ -24,7 +24,7 @@ export interface DestroyUserSessions {
  * Index keys live beside the sessions, never under their prefix, so that ids/length/all (which SCAN
  * `<prefix>*`) cannot see them: the lead comes before the store's prefix.
  */
-export const USER_INDEX_LEAD = 'user-sessions:'
+const USER_INDEX_LEAD = 'user-sessions:'
 
 export const userIndexPrefixFor = (prefix: string): string => USER_INDEX_LEAD + prefix
 
@@ -130,8 +130,6 @@ export function userIndexFor(settings: UserIndexSettings) {
 
   return { ownerOf, record, userSessions, destroyUserSessions, clear }
 }
-
-export type UserIndex = ReturnType<typeof userIndexFor>
 
 function requireUserId(userId: unknown): asserts userId is string {
   if (typeof userId !== 'string' || userId === '') {
