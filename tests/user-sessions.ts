@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
 import { createRedisStore, type RedisStoreOptions } from '../src/index.js'
-import { userIndexPrefixFor } from '../src/user-index.js'
 import { type ConformanceTarget, sessionFor, type TestSession, uniquePrefix } from './conformance.js'
 import type { ClientHandle } from './helpers/clients.js'
 import type { Inspector } from './helpers/inspector.js'

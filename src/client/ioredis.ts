@@ -1,8 +1,8 @@
-import { escapeGlob } from '../keys.js'
+import { escapeGlob } from '../helpers/keys.js'
 import { type ConnectionEvents, connectionWatch } from './connection.js'
+import { scanNode } from './scan-node.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
-import { scanNode } from './types.js'
 
 /** What the store uses of an ioredis (or iovalkey) client, standalone, sentinel-managed or cluster. */
 export interface IORedisClient extends ConnectionEvents {

@@ -1,7 +1,7 @@
 import { type ConnectionEvents, connectionWatch } from './connection.js'
+import { scanNode } from './scan-node.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
-import { scanNode } from './types.js'
 
 /** The typed commands node-redis v4, v5 and v6 share on a client, a cluster and a sentinel. */
 interface NodeRedisCommands extends ConnectionEvents {
@@ -79,35 +79,31 @@ const scanArgs = (cursor: string, match: string, count: number) => [
   String(count),
 ]
 
-// One server holds every key: a page is one MGET or one UNLINK, with no per-key slot arithmetic.
-const singleServerCommands = (client: NodeRedisCommands) => ({
-  getMany: async (keys: readonly string[]) => (await client.mGet([...keys])).map(asText),
-  unlinkMany: (keys: readonly string[]) => client.unlink([...keys]),
-})
+/** Sends a raw command to the one server a client or sentinel stands for. */
+type SendCommand = (args: string[]) => Promise<unknown>
 
-export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
+// One server holds every key: a page is one MGET or one UNLINK, with no per-key slot arithmetic.
+function singleServerAdapter(kind: string, client: NodeRedisCommands, send: SendCommand): SessionClient {
   return {
-    kind: 'node-redis client',
+    kind,
     ...commonCommands(client, CLIENT_CONNECTION_EVENTS),
-    ...singleServerCommands(client),
-    scan: (match, count) =>
-      scanNode(async (cursor) => (await client.sendCommand(scanArgs(cursor, match, count))) as [string, string[]]),
-    evalOnKey: (script, key, args) => client.sendCommand(evalArgs(script, key, args)),
+    getMany: async (keys) => (await client.mGet([...keys])).map(asText),
+    unlinkMany: (keys) => client.unlink([...keys]),
+    scan: (match, count) => scanWith(send, match, count),
+    evalOnKey: (script, key, args) => send(evalArgs(script, key, args)),
   }
 }
 
+const scanWith = (send: SendCommand, match: string, count: number): AsyncIterable<string[]> =>
+  scanNode(async (cursor) => (await send(scanArgs(cursor, match, count))) as [string, string[]])
+
+export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
+  return singleServerAdapter('node-redis client', client, (args) => client.sendCommand(args))
+}
+
 export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClient {
-  return {
-    kind: 'node-redis sentinel',
-    ...commonCommands(client, CLIENT_CONNECTION_EVENTS),
-    ...singleServerCommands(client),
-    // The master has every key; a replica could lag behind it.
-    scan: (match, count) =>
-      scanNode(
-        async (cursor) => (await client.sendCommand(false, scanArgs(cursor, match, count))) as [string, string[]],
-      ),
-    evalOnKey: (script, key, args) => client.sendCommand(false, evalArgs(script, key, args)),
-  }
+  // The master has every key; a replica could lag behind it.
+  return singleServerAdapter('node-redis sentinel', client, (args) => client.sendCommand(false, args))
 }
 
 export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClient {
@@ -123,6 +119,6 @@ export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClien
 async function* scanEveryMaster(cluster: NodeRedisCluster, match: string, count: number): AsyncIterable<string[]> {
   for (const master of [...cluster.masters]) {
     const node = await cluster.nodeClient(master)
-    yield* scanNode(async (cursor) => (await node.sendCommand(scanArgs(cursor, match, count))) as [string, string[]])
+    yield* scanWith((args) => node.sendCommand(args), match, count)
   }
 }

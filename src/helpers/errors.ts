@@ -27,6 +27,15 @@ export function optionError(name: string, expected: string, received: unknown): 
   return new TypeError(`redis-session-store: option "${name}" must be ${expected}; received ${describe(received)}`)
 }
 
+/** Lets an exception that was caught escape on the next tick instead, as an uncaught exception. */
+export function rethrowOnNextTick(error: unknown): void {
+  process.nextTick(rethrow, error)
+}
+
+function rethrow(error: unknown): never {
+  throw error
+}
+
 /** A short, secret-free description of a value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'null'

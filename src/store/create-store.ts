@@ -1,13 +1,14 @@
 import type { EventEmitter } from 'node:events'
-import { type CallbackOrPromise, callbackOrPromise } from './callback.js'
-import type { SessionClient } from './client/index.js'
+import type { SessionClient } from '../client/index.js'
+import type { DestroyUserSessions } from '../features/user-sessions/user-index.js'
+import type { CallbackOrPromise } from '../helpers/callback.js'
+import type { SessionRecord, SessionWithId } from '../helpers/session.js'
+import { withCallPolicy } from './call-policy.js'
 import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
 import { sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
-import type { SessionRecord, SessionWithId } from './session.js'
-import { defaultStoreBase, type StoreBase } from './store-base.js'
-import type { DestroyUserSessions } from './user-index.js'
+import { defaultStoreBase } from './store-base.js'
 
 /** The store: express-session's Store contract, each method with a callback or as a Promise. */
 export interface RedisSessionStore extends EventEmitter {
@@ -65,7 +66,7 @@ export function attachStoreMethods<Base extends EventEmitter>(
 function guardFor({ client, timeout }: StoreSettings) {
   const policy = { deadlines: deadlines(timeout), refuse: refusalWhileDisconnected(client) }
   return <Args extends unknown[], Result>(name: string, run: (...args: Args) => Promise<Result>) =>
-    callbackOrPromise(run, { ...policy, name })
+    withCallPolicy(run, { ...policy, name })
 }
 
 // express-session listens for 'disconnect' and 'connect' once, right after the store is created: a client that
@@ -76,5 +77,3 @@ function reportConnection(client: SessionClient, store: EventEmitter): void {
     if (!client.isReady()) store.emit('disconnect')
   })
 }
-
-export type { StoreBase }

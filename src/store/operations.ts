@@ -1,21 +1,21 @@
-import { decodeSoon, encode } from './codec.js'
-import { describe, storeError } from './errors.js'
-import { keyFor, scanPatternFor, sidFrom } from './keys.js'
-import { touchMemory } from './lazy-touch.js'
+import { touchMemory } from '../features/lazy-touch.js'
+import { userIndexFor } from '../features/user-sessions/user-index.js'
+import { decodeSoon, encode } from '../helpers/codec.js'
+import { describe, storeError } from '../helpers/errors.js'
+import { keyFor, scanPatternFor, sidFrom } from '../helpers/keys.js'
+import { scanPages } from '../helpers/scan.js'
+import type { SessionRecord, SessionWithId } from '../helpers/session.js'
+import { isAlive, ttlFor } from '../helpers/ttl.js'
 import type { StoreSettings } from './options.js'
 import { readAhead } from './read-ahead.js'
 import { pageRemover } from './remove-page.js'
-import { scanPages } from './scan.js'
-import type { SessionRecord, SessionWithId } from './session.js'
-import { isAlive, ttlFor } from './ttl.js'
-import { userIndexFor } from './user-index.js'
 
 /** Called with the error when a stored value cannot be decoded and the policy is to treat it as missing. */
 export type CorruptSessionListener = (error: unknown) => void
 
 /**
  * The store's behaviour as plain async functions, composed from the helpers. The store wraps each
- * in the callback adapter; nothing here knows about callbacks or express-session.
+ * in its call policy (call-policy.ts); nothing here knows about callbacks or express-session.
  */
 export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSessionListener) {
   const { client, prefix, scanCount } = settings
@@ -184,8 +184,6 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   const { userSessions, destroyUserSessions } = users
   return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions }
 }
-
-export type SessionOperations = ReturnType<typeof sessionOperations>
 
 /** Both replies, or just the first when there is no second command (no user index): no Promise.all on the hot path. */
 function alongside(command: Promise<unknown>, indexUpdate: Promise<unknown> | undefined): Promise<unknown> {

@@ -1,8 +1,8 @@
-import type { SessionClient } from './client/types.js'
-import { describe, storeError } from './errors.js'
-import { keyFor } from './keys.js'
-import { scanPages } from './scan.js'
-import type { Callback, SessionRecord } from './session.js'
+import type { SessionClient } from '../../client/types.js'
+import { describe, storeError } from '../../helpers/errors.js'
+import { keyFor } from '../../helpers/keys.js'
+import { scanPages } from '../../helpers/scan.js'
+import type { Callback, SessionRecord } from '../../helpers/session.js'
 import { FORGET_BATCH, FORGET_SESSIONS, LIST_SESSIONS, RECORD_SESSION } from './user-index-scripts.js'
 
 /** The option that names a session's user; undefined (or null) when nobody is signed in. */
@@ -24,7 +24,7 @@ export interface DestroyUserSessions {
  * Index keys live beside the sessions, never under their prefix, so that ids/length/all (which SCAN
  * `<prefix>*`) cannot see them: the lead comes before the store's prefix.
  */
-export const USER_INDEX_LEAD = 'user-sessions:'
+const USER_INDEX_LEAD = 'user-sessions:'
 
 export const userIndexPrefixFor = (prefix: string): string => USER_INDEX_LEAD + prefix
 
@@ -130,8 +130,6 @@ export function userIndexFor(settings: UserIndexSettings) {
 
   return { ownerOf, record, userSessions, destroyUserSessions, clear }
 }
-
-export type UserIndex = ReturnType<typeof userIndexFor>
 
 function requireUserId(userId: unknown): asserts userId is string {
   if (typeof userId !== 'string' || userId === '') {
