@@ -338,6 +338,14 @@ export function conformance(name: string, target: ConformanceTarget) {
     }
   })
 
+  test('one object saved under two ids is a new session under the second', async () => {
+    const { prefix, store } = storeWith()
+    const template = sessionFor({ role: 'guest' })
+    await store.set('first', template)
+    await store.set('second', template)
+    assert.equal(JSON.parse((await redis.get(`${prefix}second`)) ?? 'null'), template)
+  })
+
   test('a plain object the store never handed out is written as it is', async () => {
     const { prefix, store } = storeWith()
     await store.set('plain', sessionFor({ a: 1, b: 2 }))

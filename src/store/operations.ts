@@ -1,5 +1,5 @@
 import { conditionalSave } from '../features/concurrent-saves/conditional-save.js'
-import { loadedFrom, rememberSnapshot, snapshotOf } from '../features/concurrent-saves/snapshot.js'
+import { loadedFrom, rememberSnapshot, snapshotAs } from '../features/concurrent-saves/snapshot.js'
 import { touchMemory } from '../features/lazy-touch.js'
 import { userIndexFor } from '../features/user-sessions/user-index.js'
 import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
@@ -83,7 +83,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     if (session instanceof Promise) session = await session
     lazyTouch.read(sid, session ? text : null)
     // The object carries what it was loaded from, so that its save writes only its own changes.
-    if (session && text) rememberSnapshot(session, loadedFrom(text))
+    if (session && text) rememberSnapshot(session, loadedFrom(sid, text))
     return session
   }
 
@@ -96,7 +96,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       await client.del(keyOf(sid))
       return
     }
-    const snapshot = snapshotOf(session)
+    const snapshot = snapshotAs(session, sid)
     if (snapshot) return saveLoaded(sid, session, seconds, snapshot)
     await writeNew(sid, session, seconds)
   }
@@ -111,7 +111,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     await withIndexUpdate(client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry))
     lazyTouch.wrote(sid, text, seconds, since)
     // Saved again in the same request (req.session.save(), then the end of the request), it is no longer new.
-    rememberSnapshot(session, loadedFrom(text))
+    rememberSnapshot(session, loadedFrom(sid, text))
   }
 
   const expiryFor = (seconds: number) => (settings.disableTTL ? undefined : lazyTouch.padded(seconds))

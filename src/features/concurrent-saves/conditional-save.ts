@@ -43,11 +43,13 @@ export function conditionalSave(parts: ConditionalSaveParts) {
 
   return async function saveLoaded(sid: string, session: SessionRecord, seconds: number, snapshot: Snapshot) {
     const saving = session as Fields
+    const own = encode(session, sid)
+    // The same text: nothing changed, not even the cookie's expiry (no key-by-key comparison needed).
+    if (own === snapshot.base) return parts.extend(sid, session, seconds, 'set')
     const loaded = (await decode(snapshot.base, sid)) as Fields
     const changed = changedKeys(loaded, saving)
     if (changed.length === 0 && !cookieChanged(loaded, saving)) return parts.extend(sid, session, seconds, 'set')
 
-    const own = encode(session, sid)
     const owner = parts.ownerOf(session)
     const expiry = parts.expiryFor(seconds)
     const contested = new Set<string>()
@@ -61,7 +63,7 @@ export function conditionalSave(parts: ConditionalSaveParts) {
         await withIndexUpdate(client.evalOnKey(COMPARE_AND_SET, keyOf(sid), args), recorded),
       )
       if ('written' in outcome) {
-        rememberSnapshot(session, { base: own, stored: text })
+        rememberSnapshot(session, { sid, base: own, stored: text })
         lazyTouch.wrote(sid, text, seconds, since)
         if (contested.size > 0) events.conflict({ keys: [...contested] })
         return

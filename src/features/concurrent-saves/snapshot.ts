@@ -5,6 +5,8 @@
  * replace). They differ only after a save merged another request's changes into what it wrote.
  */
 export interface Snapshot {
+  /** The session id it was loaded or written under: the same object saved under another id is new there. */
+  readonly sid: string
   readonly base: string
   readonly stored: string
 }
@@ -14,9 +16,15 @@ const snapshots = new WeakMap<object, Snapshot>()
 /** The snapshot of a session object the store handed out or wrote; undefined for a plain object it never saw. */
 export const snapshotOf = (session: object): Snapshot | undefined => snapshots.get(session)
 
+/** The snapshot of the object as the session `sid`; undefined when it never was that session. */
+export function snapshotAs(session: object, sid: string): Snapshot | undefined {
+  const snapshot = snapshots.get(session)
+  return snapshot?.sid === sid ? snapshot : undefined
+}
+
 export function rememberSnapshot(session: object, snapshot: Snapshot): void {
   snapshots.set(session, snapshot)
 }
 
 /** A loaded session: its object's state and Redis's are the same text. */
-export const loadedFrom = (text: string): Snapshot => ({ base: text, stored: text })
+export const loadedFrom = (sid: string, text: string): Snapshot => ({ sid, base: text, stored: text })
