@@ -276,7 +276,8 @@ export function conformance(name: string, target: ConformanceTarget) {
     assert.is(await redis.exists(`${prefix}x`), false)
   })
 
-  test('every method also takes a callback, calls it once and returns nothing', async () => {
+  // Called exactly once, through the deadline and after, by every method: tests/callbacks-called-once.test.ts.
+  test('every method also takes a callback, calls it with the result and returns nothing', async () => {
     const { store } = storeWith()
     const viaCallback = <T>(call: (done: (error: unknown, value?: T) => void) => unknown) =>
       new Promise<{ returned: unknown; error: unknown; value: T | undefined; calls: number }>((resolve) => {
