@@ -1,4 +1,5 @@
 import { type ConnectionEvents, connectionWatch } from './connection.js'
+import { evalByDigest, type LuaScript } from './lua-script.js'
 import { scanNode } from './scan-node.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
@@ -68,7 +69,8 @@ function commonCommands(client: NodeRedisCommands, connectionEvents: readonly st
 }
 
 // Sent raw: node-redis 4's cluster routes its typed eval() to a random node (it reads the keys from the wrong argument).
-const evalArgs = (script: string, key: string, args: readonly string[]) => ['EVAL', script, '1', key, ...args]
+const evalOn = (send: SendCommand, script: LuaScript, key: string, args: readonly string[]) =>
+  evalByDigest(script, (command, scriptOrSha) => send([command, scriptOrSha, '1', key, ...args]))
 
 const scanArgs = (cursor: string, match: string, count: number) => [
   'SCAN',
@@ -90,7 +92,7 @@ function singleServerAdapter(kind: string, client: NodeRedisCommands, send: Send
     getMany: async (keys) => (await client.mGet([...keys])).map(asText),
     unlinkMany: (keys) => client.unlink([...keys]),
     scan: (match, count) => scanWith(send, match, count),
-    evalOnKey: (script, key, args) => send(evalArgs(script, key, args)),
+    evalOnKey: (script, key, args) => evalOn(send, script, key, args),
   }
 }
 
@@ -111,7 +113,7 @@ export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClien
     kind: 'node-redis cluster',
     ...commonCommands(cluster, CLUSTER_CONNECTION_EVENTS),
     scan: (match, count) => scanEveryMaster(cluster, match, count),
-    evalOnKey: (script, key, args) => cluster.sendCommand(key, false, evalArgs(script, key, args)),
+    evalOnKey: (script, key, args) => evalOn((command) => cluster.sendCommand(key, false, command), script, key, args),
   }
 }
 

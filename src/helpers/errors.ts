@@ -7,6 +7,7 @@ export type StoreErrorCode =
   | 'ERR_STORE_NOT_CONNECTED'
   | 'ERR_SESSION_USER_ID'
   | 'ERR_USER_ID_OPTION_MISSING'
+  | 'ERR_SAVE_CONFLICT'
 
 /** Every error the store creates itself: a stable `code`, the library's name, and the original error as `cause`. */
 export class RedisSessionStoreError extends Error {

@@ -1,5 +1,8 @@
+import { conditionalSave } from '../features/concurrent-saves/conditional-save.js'
+import { loadedFrom, rememberSnapshot, snapshotOf } from '../features/concurrent-saves/snapshot.js'
 import { touchMemory } from '../features/lazy-touch.js'
 import { userIndexFor } from '../features/user-sessions/user-index.js'
+import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
 import { decodeSoon, encode } from '../helpers/codec.js'
 import { describe, storeError } from '../helpers/errors.js'
 import { keyFor, scanPatternFor, sidFrom } from '../helpers/keys.js'
@@ -10,14 +13,21 @@ import type { StoreSettings } from './options.js'
 import { readAhead } from './read-ahead.js'
 import { pageRemover } from './remove-page.js'
 
-/** Called with the error when a stored value cannot be decoded and the policy is to treat it as missing. */
-export type CorruptSessionListener = (error: unknown) => void
+/** What the store tells its listeners; none of it carries a session id. */
+export interface StoreEvents {
+  /** A stored value could not be decoded and the policy is to treat it as missing. */
+  corruptSession(error: unknown): void
+  /** Two overlapping requests changed the same keys of a session: the later save's values were kept. */
+  conflict(details: { keys: string[] }): void
+  /** A save or touch of a session destroyed since it was loaded wrote nothing. */
+  staleSession(details: { operation: 'set' | 'touch' }): void
+}
 
 /**
  * The store's behaviour as plain async functions, composed from the helpers. The store wraps each
  * in its call policy (call-policy.ts); nothing here knows about callbacks or express-session.
  */
-export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSessionListener) {
+export function sessionOperations(settings: StoreSettings, events: StoreEvents) {
   const { client, prefix, scanCount } = settings
   const keyOf = keyFor(prefix)
   const sidOf = sidFrom(prefix)
@@ -32,7 +42,7 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   // user index too, where a value kept would fail every later call (destroyUserSessions included) until it expired.
   async function unreadable(error: unknown, sid: string): Promise<null> {
     if (settings.onCorruptSession === 'miss') {
-      onCorrupt(error)
+      events.corruptSession(error)
       return null
     }
     await client.del(keyOf(sid))
@@ -59,6 +69,8 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     let session = text ? readSession(text, sid) : null
     if (session instanceof Promise) session = await session
     lazyTouch.read(sid, session ? text : null)
+    // The object carries what it was loaded from, so that its save writes only its own changes.
+    if (session && text) rememberSnapshot(session, loadedFrom(text))
     return session
   }
 
@@ -71,14 +83,39 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
       await client.del(keyOf(sid))
       return
     }
+    const snapshot = snapshotOf(session)
+    if (snapshot) return saveLoaded(sid, session, seconds, snapshot)
+    await writeNew(sid, session, seconds)
+  }
+
+  /** A session the store never handed out (new, or a plain object): written whole, as it is. */
+  async function writeNew(sid: string, session: SessionRecord, seconds: number): Promise<void> {
     const text = toText(session, sid)
     const owner = users.ownerOf(session)
-    const expiry = settings.disableTTL ? undefined : lazyTouch.padded(seconds)
+    const expiry = expiryFor(seconds)
     const since = lazyTouch.now()
     // One round trip: the index update goes out with the SET, not after its reply.
-    await alongside(client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry))
+    await withIndexUpdate(client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry))
     lazyTouch.wrote(sid, text, seconds, since)
+    // Saved again in the same request (req.session.save(), then the end of the request), it is no longer new.
+    rememberSnapshot(session, loadedFrom(text))
   }
+
+  const expiryFor = (seconds: number) => (settings.disableTTL ? undefined : lazyTouch.padded(seconds))
+
+  const saveLoaded = conditionalSave({
+    client,
+    keyOf,
+    encode: toText,
+    decode: async (text, sid) => fromText(text, sid),
+    ownerOf: users.ownerOf,
+    record: users.record,
+    unrecord: users.unrecord,
+    expiryFor,
+    lazyTouch,
+    extend,
+    events,
+  })
 
   async function touch(sid: string, session: SessionRecord): Promise<void> {
     requireSid(sid)
@@ -91,14 +128,31 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
       await client.expire(keyOf(sid), 0)
       return
     }
+    await extend(sid, session, seconds, 'touch')
+  }
+
+  /**
+   * Moves the key's expiry to `seconds` from now: a touch, or the save of a session whose data did not
+   * change. EXPIRE never creates a key, so a session destroyed meanwhile stays destroyed.
+   */
+  async function extend(sid: string, session: SessionRecord, seconds: number, operation: 'set' | 'touch') {
+    // Without a TTL there is nothing to move: the key lives until it is destroyed.
+    if (settings.disableTTL) return
     // The key (and the index entry, written with the same expiry) already outlives the cookie.
     if (lazyTouch.canSkipTouch(sid, seconds)) return
-    // EXPIRE never creates a key. The index is re-scored too (and learns of sessions saved before it existed).
+    // The index is re-scored too (and learns of sessions saved before it existed).
     const owner = users.ownerOf(session)
     const since = lazyTouch.now()
     const expiry = lazyTouch.padded(seconds)
-    await alongside(client.expire(keyOf(sid), expiry), users.record(owner, sid, expiry))
-    lazyTouch.wrote(sid, undefined, seconds, since)
+    const recorded = users.record(owner, sid, expiry)
+    const extended = await withIndexUpdate(client.expire(keyOf(sid), expiry), recorded)
+    if (Number(extended) === 1) {
+      lazyTouch.wrote(sid, undefined, seconds, since)
+      return
+    }
+    lazyTouch.forget(sid)
+    await users.unrecord(owner, sid, recorded)
+    events.staleSession({ operation })
   }
 
   async function destroy(sid: string): Promise<void> {
@@ -186,11 +240,6 @@ function checkedTtl(ttl: (session: SessionRecord) => number): (session: SessionR
     }
     return answer
   }
-}
-
-/** Both replies, or just the first when there is no second command (no user index): no Promise.all on the hot path. */
-function alongside(command: Promise<unknown>, indexUpdate: Promise<unknown> | undefined): Promise<unknown> {
-  return indexUpdate ? Promise.all([command, indexUpdate]) : command
 }
 
 function requireSid(sid: unknown): asserts sid is string {

@@ -1,3 +1,5 @@
+import { luaScript } from '../../client/lua-script.js'
+
 /**
  * KEYS[1]: the session's key. ARGV[1]: the text this process expects there (what it loaded or last wrote);
  * ARGV[2]: the text to write; ARGV[3]: seconds to live, or '' for none (disableTTL).
@@ -5,7 +7,7 @@
  * it has not seen. Answers 1 when written, 0 when the key is gone, and otherwise the text stored now,
  * for the caller to merge its changes into and try again.
  */
-export const COMPARE_AND_SET = `
+export const COMPARE_AND_SET = luaScript(`
 local current = redis.call('GET', KEYS[1])
 if current == ARGV[1] then
   if ARGV[3] == '' then
@@ -17,7 +19,7 @@ if current == ARGV[1] then
 end
 if current == false then return 0 end
 return current
-`
+`)
 
 export type CompareAndSetOutcome = { written: true } | { gone: true } | { storedNow: string }
 
