@@ -20,9 +20,9 @@ const serverWithoutUnlink = () => {
   return starting
 }
 
-/** Error replies the server has sent since it started: an UNLINK it does not know is one. */
+/** 'ERR' replies the server has sent since it started: an UNLINK it does not know is one (NOSCRIPT is another kind). */
 async function errorReplies(raw: Client): Promise<number> {
-  return Number(/total_error_replies:(\d+)/.exec(await raw.info('stats'))?.[1] ?? Number.NaN)
+  return Number(/errorstat_ERR:count=(\d+)/.exec(await raw.info('errorstats'))?.[1] ?? 0)
 }
 
 function withoutUnlinkSuite(library: 'node-redis 6' | 'ioredis 6') {
