@@ -302,5 +302,55 @@ export function conformance(name: string, target: ConformanceTarget) {
     assert.instance(failed.error, TypeError)
   })
 
+  // Two store instances on two clients: two app instances sharing the Redis.
+  const twoStores = async (options: Omit<RedisStoreOptions, 'client'> = {}) => {
+    const other = await target.connect()
+    const { prefix, store } = storeWith(options)
+    return { prefix, store, otherStore: createRedisStore({ client: other.client, ...options, prefix }), other }
+  }
+
+  test('a session loaded before destroy() is not written back by its save, changed or not, nor by its touch', async () => {
+    const { prefix, store, otherStore, other } = await twoStores()
+    try {
+      await store.set('revoked', sessionFor({ user: 'ada' }))
+      const changed = (await store.get('revoked')) as TestSession
+      const unchanged = (await otherStore.get('revoked')) as TestSession
+      await otherStore.destroy('revoked')
+      changed.note = 'late'
+      await store.set('revoked', changed)
+      await otherStore.set('revoked', unchanged)
+      await store.touch('revoked', changed)
+      assert.is(await redis.exists(`${prefix}revoked`), false)
+    } finally {
+      await other.close()
+    }
+  })
+
+  test('two sessions loaded from one state and saved on two clients keep both changes', async () => {
+    const { prefix, store, otherStore, other } = await twoStores()
+    try {
+      await store.set('merged', sessionFor({ kept: true, gone: 1 }))
+      const first = (await store.get('merged')) as TestSession
+      const second = (await otherStore.get('merged')) as TestSession
+      const third = (await otherStore.get('merged')) as TestSession
+      first.a = 1
+      second.b = 2
+      delete third.gone
+      await Promise.all([store.set('merged', first), otherStore.set('merged', second), otherStore.set('merged', third)])
+      assert.equal(JSON.parse((await redis.get(`${prefix}merged`)) ?? 'null'), sessionFor({ kept: true, a: 1, b: 2 }))
+    } finally {
+      await other.close()
+    }
+  })
+
+  test('a plain object the store never handed out is written as it is', async () => {
+    const { prefix, store } = storeWith()
+    await store.set('plain', sessionFor({ a: 1, b: 2 }))
+    const loaded = await store.get('plain')
+    assert.ok(loaded)
+    await store.set('plain', sessionFor({ c: 3 }))
+    assert.equal(JSON.parse((await redis.get(`${prefix}plain`)) ?? 'null'), sessionFor({ c: 3 }))
+  })
+
   return test
 }
