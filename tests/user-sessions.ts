@@ -196,7 +196,8 @@ export function userSessionsSuite(name: string, target: UserSessionsTarget) {
     assert.is(codeOf(await wrongType.store.set('x', sessionFor()).catch((e: unknown) => e)), 'ERR_SESSION_USER_ID')
   })
 
-  test('both methods take a callback, call it once and return nothing', async () => {
+  // Called exactly once, through the deadline and after: tests/callbacks-called-once.test.ts.
+  test('both methods take a callback, call it with the result and return nothing', async () => {
     const { store } = storeWith()
     for (const sid of ['c1', 'c2', 'c3']) await store.set(sid, sessionFor({ user: 'ada' }))
     const viaCallback = <T>(call: (done: (error: unknown, value?: T) => void) => unknown) =>

@@ -31,24 +31,11 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   const { client, prefix, scanCount } = settings
   const keyOf = keyFor(prefix)
   const sidOf = sidFrom(prefix)
-  const ttlOf = ttlFor(settings.ttl)
+  const secondsToLive = ttlFor(typeof settings.ttl === 'function' ? checkedTtl(settings.ttl) : settings.ttl)
   const toText = encode(settings.serializer)
   const fromText = decodeSoon(settings.serializer)
   const ignoresTouch = settings.disableTouch || settings.disableTTL
   const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
-
-  function secondsToLive(session: SessionRecord): number {
-    let seconds: number
-    try {
-      seconds = ttlOf(session)
-    } catch (cause) {
-      throw storeError('ERR_SESSION_TTL', 'the ttl function threw', cause)
-    }
-    if (typeof settings.ttl === 'function' && !Number.isFinite(seconds)) {
-      throw storeError('ERR_SESSION_TTL', `the ttl function returned ${describe(seconds)} instead of seconds`)
-    }
-    return seconds
-  }
 
   // Under 'miss' a corrupt value reads as absent (and stays, in case another version of the app can read it);
   // under 'fail' it is deleted so that the next call starts afresh instead of failing again: for all() and the
@@ -237,6 +224,22 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
 
   const { userSessions, destroyUserSessions } = users
   return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions }
+}
+
+// The answer is checked before ttlFor rounds it up: Math.ceil would make null 0 (and delete the session), '60' 60.
+function checkedTtl(ttl: (session: SessionRecord) => number): (session: SessionRecord) => number {
+  return (session) => {
+    let answer: unknown
+    try {
+      answer = ttl(session)
+    } catch (cause) {
+      throw storeError('ERR_SESSION_TTL', 'the ttl function threw', cause)
+    }
+    if (typeof answer !== 'number' || !Number.isFinite(answer)) {
+      throw storeError('ERR_SESSION_TTL', `the ttl function returned ${describe(answer)} instead of seconds`)
+    }
+    return answer
+  }
 }
 
 function requireSid(sid: unknown): asserts sid is string {

@@ -22,7 +22,7 @@ export interface VisitReply {
  * and answers with what the session held; PUT /large/:length puts a string of that length in it.
  * Errors answer 500 with their code, and nothing else; `errors` lists the codes the app saw.
  */
-export function sessionApp(store: RedisSessionStore) {
+export function sessionApp(store: RedisSessionStore | session.Store) {
   const app = express()
   const errors: string[] = []
   // Quiet: express logs the errors it handles unless its env is 'test'.
