@@ -312,6 +312,28 @@ for (const resave of [false, true]) {
       }
     })
 
+    test('a returning visitor costs one read and one write, or one read and one EXPIRE when unchanged', async (context) => {
+      const agent = browser()
+      await agent.send(`${context.one.url}/sign-in/ada`)
+      const monitor = context.raw.duplicate()
+      await monitor.connect()
+      const sent: string[] = []
+      const key = `"${context.prefix}${agent.sid}"`
+      // What the clients sent for the session's key; a script's own commands are marked lua, and not counted.
+      await monitor.monitor((line: string) => {
+        if (line.includes(key) && !line.includes(' lua]')) sent.push(line.split('"')[1] as string)
+      })
+      await agent.send(`${context.two.url}/change?set=a=1`)
+      await agent.send(`${context.two.url}/change`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      await monitor.disconnect()
+      // Unchanged, express-session saves (resave: true) or touches (false): an EXPIRE either way.
+      assert.equal(
+        sent.map((command) => command.toUpperCase()),
+        ['GET', 'EVALSHA', 'GET', 'EXPIRE'],
+      )
+    })
+
     test('nothing new appears in the session or in the stored JSON', async (context) => {
       const agent = browser()
       await agent.send(`${context.one.url}/sign-in/ada`)
