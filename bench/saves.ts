@@ -1,7 +1,7 @@
 import type { SessionData } from 'express-session'
-import { type Address, callsOn, connect, connectRedisStore, type NodeRedis, ourStore } from './clients.js'
-import { sampleSession, timed } from './operations.js'
-import { alternate, medianOf, ratio, round } from './rounds.js'
+import { type Address, callsOn, connect, connectRedisStore, ourStore } from './clients.js'
+import { populate, sampleSession, timed } from './operations.js'
+import { alternate, medianRates, ratio } from './rounds.js'
 import { settings } from './settings.js'
 
 /** The kinds of save measured, each at concurrency 64, beside a plain SET EX of the same text. */
@@ -70,15 +70,7 @@ export async function benchSaves(server: Address): Promise<SavesResult[]> {
       { name: KINDS[5], round: saveLoaded(true, true) },
     ]
     const samples = await alternate(rounds, settings.rounds)
-    const opsPerSecond = Object.fromEntries(
-      [...samples].map(([name, values]) => [
-        name,
-        round(
-          medianOf(values, (v) => v),
-          0,
-        ),
-      ]),
-    )
+    const opsPerSecond = medianRates(samples)
     const reference = opsPerSecond[KINDS[0]] ?? 0
     const ratioVsRawSet = Object.fromEntries(
       Object.entries(opsPerSecond).map(([name, value]) => [name, ratio(value, reference)]),
@@ -88,13 +80,4 @@ export async function benchSaves(server: Address): Promise<SavesResult[]> {
     await setup.flushAll()
   }
   return results
-}
-
-async function populate(client: NodeRedis, prefix: string, count: number, text: string): Promise<void> {
-  const batch: Promise<unknown>[] = []
-  for (let i = 0; i < count; i++) {
-    batch.push(client.set(`${prefix}s${i}`, text, { EX: 86_400 }))
-    if (batch.length === 1_000) await Promise.all(batch.splice(0))
-  }
-  await Promise.all(batch)
 }
