@@ -12,7 +12,7 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    entry: { connect: 'src/connect.cts' },
+    entry: { connect: 'src/store/connect.cts' },
     format: ['cjs'],
     // Its declaration is types/connect.d.cts: the bundler would turn `export =` into a default export.
     dts: false,

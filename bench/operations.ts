@@ -9,7 +9,7 @@ import {
   rawCalls,
   type SessionCalls,
 } from './clients.js'
-import { alternate, type Contender, medianOf, ratio, round } from './rounds.js'
+import { alternate, type Contender, medianRates, ratio } from './rounds.js'
 import { CONCURRENCIES, settings } from './settings.js'
 
 export const OPERATIONS = ['get', 'set', 'touch', 'destroy'] as const
@@ -68,15 +68,7 @@ export async function benchOperations(server: Address): Promise<OperationsResult
         },
       }))
       const samples = await alternate(rounds, settings.rounds)
-      const opsPerSecond = Object.fromEntries(
-        [...samples].map(([name, values]) => [
-          name,
-          round(
-            medianOf(values, (v) => v),
-            0,
-          ),
-        ]),
-      )
+      const opsPerSecond = medianRates(samples)
       const ours = opsPerSecond['redis-session-store'] ?? 0
       const result = {
         operation,
@@ -123,15 +115,7 @@ async function compareVariants(
     })),
     settings.rounds,
   )
-  const opsPerSecond = Object.fromEntries(
-    [...samples].map(([name, values]) => [
-      name,
-      round(
-        medianOf(values, (v) => v),
-        0,
-      ),
-    ]),
-  )
+  const opsPerSecond = medianRates(samples)
   const [first, second] = variants.map(({ name }) => opsPerSecond[name] ?? 0)
   const result = { opsPerSecond, ratio: ratio(second ?? 0, first ?? 0) }
   console.log(`[bench] ${label}:`, JSON.stringify(result))
@@ -188,8 +172,8 @@ function perform(calls: SessionCalls, operation: Operation, sid: string): Promis
   }
 }
 
-async function populate(client: NodeRedis, prefix: string, count: number): Promise<void> {
-  const text = JSON.stringify(session)
+/** `count` sessions stored as `text` (the sample session's JSON unless given), before a round's clock starts. */
+export async function populate(client: NodeRedis, prefix: string, count: number, text = JSON.stringify(session)) {
   const batch: Promise<unknown>[] = []
   for (let i = 0; i < count; i++) {
     batch.push(client.set(`${prefix}s${i}`, text, { EX: 86_400 }))

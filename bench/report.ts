@@ -2,6 +2,7 @@ import type { BulkResult } from './bulk.js'
 import type { ClusterResult } from './cluster.js'
 import type { ExpressResult } from './express.js'
 import type { CommandTimeoutResult, OperationsResult, VariantsResult } from './operations.js'
+import type { SavesResult } from './saves.js'
 
 export interface Results {
   date: string
@@ -10,6 +11,7 @@ export interface Results {
   operations: OperationsResult[]
   commandTimeout?: CommandTimeoutResult
   deadline?: VariantsResult
+  saves: SavesResult[]
   express: ExpressResult[]
   bulk: BulkResult[]
   cluster: ClusterResult[]
@@ -42,6 +44,13 @@ export function markdownTables(results: Results): string {
     for (const [name, value] of Object.entries(results.deadline.opsPerSecond))
       lines.push(`| ${name} | ${cell(value, '/s')} |`)
     lines.push(`| default vs none | ${cell(results.deadline.ratio, 'x')} |`)
+  }
+  if (results.saves.length > 0) {
+    lines.push('', '| save at concurrency 64 | session size | saves/s | vs a plain SET EX |', '|---|---:|---:|---:|')
+    for (const r of results.saves) {
+      for (const [name, value] of Object.entries(r.opsPerSecond))
+        lines.push(`| ${name} | ${cell(r.bytes, ' B')} | ${cell(value, '/s')} | ${cell(r.ratioVsRawSet[name], 'x')} |`)
+    }
   }
   lines.push('')
   lines.push('| Express case | store | req/s | p99 | Redis commands / request | vs connect-redis | vs MemoryStore |')

@@ -37,3 +37,7 @@ export const ratio = (value: number, reference: number): number =>
   reference > 0 && Number.isFinite(value) ? round(value / reference, 3) : Number.NaN
 
 export const round = (value: number, digits = 1): number => Number(value.toFixed(digits))
+
+/** Each contender's median of its per-round rates, in whole operations per second. */
+export const medianRates = (samples: Map<string, number[]>): Record<string, number> =>
+  Object.fromEntries([...samples].map(([name, values]) => [name, round(median(values), 0)]))

@@ -8,9 +8,10 @@ import { benchExpress } from './express.js'
 import { machine } from './machine.js'
 import { benchCommandTimeout, benchDeadline, benchOperations } from './operations.js'
 import { markdownTables, type Results } from './report.js'
+import { benchSaves } from './saves.js'
 import { quick } from './settings.js'
 
-// BENCH_ONLY=operations,express,bulk,cluster reruns some scenarios and keeps the others' results from the last run.
+// BENCH_ONLY=operations,saves,express,bulk,cluster reruns some scenarios and keeps the others' results from the last run.
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (scenario: string) => !only || only.includes(scenario)
 
@@ -42,6 +43,7 @@ try {
       : previous.deadline
         ? { deadline: previous.deadline }
         : {}),
+    saves: wanted('saves') ? await benchSaves(server) : (previous.saves ?? []),
     express: wanted('express') ? await benchExpress(server) : (previous.express ?? []),
     bulk: wanted('bulk') ? await benchBulk(server) : (previous.bulk ?? []),
     cluster: wanted('cluster') ? await benchCluster() : Array.isArray(previous.cluster) ? previous.cluster : [],

@@ -1,24 +1,28 @@
-export { type CallbackOrPromise, callbackOrPromise } from './callback.js'
-export { decode, encode, jsonSerializer, type Serializer } from './codec.js'
-export { DEFAULT_TIMEOUT } from './deadline.js'
-export { createEncryptedSerializer, type EncryptedSerializerOptions } from './encryption.js'
-export { RedisSessionStoreError, type StoreErrorCode } from './errors.js'
-export { escapeGlob, keyFor, scanPatternFor, sidFrom } from './keys.js'
-export {
-  type CorruptSessionPolicy,
-  DEFAULT_PREFIX,
-  DEFAULT_TTL,
-  type RedisStoreOptions,
-} from './options.js'
-export { RedisStore, type RedisStoreClass, redisStoreClassOn } from './redis-store-class.js'
+export { createEncryptedSerializer, type EncryptedSerializerOptions } from './features/encryption.js'
 export {
   DEFAULT_MISSING_SESSION_MESSAGE,
   type RequestWithSession,
   type RequireSessionOptions,
   requireSession,
-} from './require-session.js'
-export { DEFAULT_SCAN_COUNT, type ScanKeysOptions, scanKeys } from './scan.js'
-export type { Callback, SessionCookieData, SessionRecord, SessionWithId } from './session.js'
-export { createRedisStore, type RedisSessionStore } from './store.js'
-export { isAlive, type TtlOption, ttlFor } from './ttl.js'
-export type { DestroyUserSessions, DestroyUserSessionsOptions, UserIdOption } from './user-index.js'
+} from './features/require-session.js'
+export type {
+  DestroyUserSessions,
+  DestroyUserSessionsOptions,
+  UserIdOption,
+} from './features/user-sessions/user-index.js'
+export { type CallbackOrPromise, callbackOrPromise } from './helpers/callback.js'
+export { decode, encode, jsonSerializer, type Serializer } from './helpers/codec.js'
+export { RedisSessionStoreError, type StoreErrorCode } from './helpers/errors.js'
+export { escapeGlob, keyFor, scanPatternFor, sidFrom } from './helpers/keys.js'
+export { DEFAULT_SCAN_COUNT, type ScanKeysOptions, scanKeys } from './helpers/scan.js'
+export type { Callback, SessionCookieData, SessionRecord, SessionWithId } from './helpers/session.js'
+export { isAlive, type TtlOption, ttlFor } from './helpers/ttl.js'
+export { createRedisStore, type RedisSessionStore } from './store/create-store.js'
+export { DEFAULT_TIMEOUT } from './store/deadline.js'
+export {
+  type CorruptSessionPolicy,
+  DEFAULT_PREFIX,
+  DEFAULT_TTL,
+  type RedisStoreOptions,
+} from './store/options.js'
+export { RedisStore, type RedisStoreClass, redisStoreClassOn } from './store/redis-store-class.js'

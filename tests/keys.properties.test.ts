@@ -45,9 +45,7 @@ pure.run()
 
 const scanned = suite('scanPatternFor in a real Redis SCAN')
 let client: NodeRedisClient
-redisFor(scanned, (started) => {
-  client = started.handle.client as NodeRedisClient
-})
+redisFor(scanned, (started) => ({ nodeRedis: client } = started))
 
 /** Keys that share much with the prefix without starting with it, beside the prefix's own keys. */
 function keysAround(prefix: string, others: string[]): string[] {

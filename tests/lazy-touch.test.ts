@@ -3,8 +3,8 @@ import type session from 'express-session'
 import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { touchMemory } from '../src/features/lazy-touch.js'
 import { createRedisStore, type RedisStoreOptions } from '../src/index.js'
-import { touchMemory } from '../src/lazy-touch.js'
 import { sidIn, signInApp, visit } from './helpers/express-app.js'
 import type { Inspector } from './helpers/inspector.js'
 import { uniquePrefix } from './helpers/sessions.js'
@@ -27,10 +27,7 @@ async function countDuring(command: string, work: () => Promise<unknown>): Promi
 
 const http = suite('touchAfter through express-session over HTTP')
 
-redisFor(http, (started) => {
-  client = started.handle.client as NodeRedisClient
-  redis = started.redis
-})
+redisFor(http, (started) => ({ nodeRedis: client, redis } = started))
 
 http('sends an EXPIRE for every returning visitor when touchAfter is off (the default)', async () => {
   const app = signInApp({ store: storeWith().store, rolling: true })

@@ -15,9 +15,6 @@ import {
 } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 
-const unhandled: unknown[] = []
-process.on('unhandledRejection', (reason) => unhandled.push(reason))
-
 const FAILURES = ['ERR_STORE_TIMEOUT', 'ERR_STORE_NOT_CONNECTED']
 
 /** The error a call settled with; a call that succeeds where it must fail is a test failure. */
@@ -204,7 +201,7 @@ function faultSuite(name: ClientLibrary, redis: () => ServerProcess, silent: () 
       }
     }
     const writers = Array.from({ length: 8 }, (_, id) => writer(id))
-    while (acknowledged.length < 200) await sleep(5)
+    await waitFor('200 acknowledged writes', () => acknowledged.length >= 200, { intervalMs: 5 })
     await redis().kill()
     writing = false
     await Promise.all(writers)
@@ -220,9 +217,9 @@ function faultSuite(name: ClientLibrary, redis: () => ServerProcess, silent: () 
     }
   })
 
+  // The test command fails the test during which an unhandled rejection is reported: this one waits for late ones.
   test('leaves no unhandled rejection behind', async () => {
     await sleep(50)
-    assert.equal(unhandled, [])
   })
 
   return test

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readAhead } from '../src/read-ahead.js'
+import { readAhead } from '../src/store/read-ahead.js'
 
 const test = suite('readAhead')
 

@@ -17,9 +17,11 @@ test("is an express-session Store and an EventEmitter, with the base class's met
   const store = createRedisStore({ client: handle.client })
   assert.instance(store, session.Store)
   assert.instance(store, EventEmitter)
-  for (const method of ['load', 'regenerate', 'createSession'] as const) {
+  for (const method of ['load', 'regenerate'] as const) {
     assert.is(store[method], session.Store.prototype[method])
   }
+  // Its own, so that req.session carries what the request loaded; the Session is still the base class's.
+  assert.is.not(store.createSession, session.Store.prototype.createSession)
 })
 
 test('lets express-session assign generate, and its own methods be replaced', () => {

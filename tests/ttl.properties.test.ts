@@ -22,15 +22,62 @@ test('without cookie.expires, gives the ttl number', () => {
   )
 })
 
-test('with cookie.expires, gives the whole seconds left, rounded up, as a Date or an ISO string', () => {
+/** The instant `seconds` whole seconds after NOW, by the calendar arithmetic of Date itself. */
+const secondsAfterNow = (seconds: number): Date => {
+  const date = new Date(NOW)
+  date.setUTCSeconds(date.getUTCSeconds() + seconds)
+  return date
+}
+
+test('with cookie.expires, gives the fewest whole seconds from now that reach it, as a Date or an ISO string', () => {
   fc.assert(
     fc.property(seconds, offset, fc.boolean(), (ttl, ms, asText) => {
-      const result = ttlFor(ttl)(sessionExpiringIn(ms, asText), NOW)
-      assert.is(result, Math.ceil(ms / 1000))
-      assert.is(isAlive(result), ms > 0)
+      const session = sessionExpiringIn(ms, asText)
+      const expires = new Date(session.cookie.expires as Date | string)
+      const result = ttlFor(ttl)(session, NOW)
+      assert.ok(Number.isInteger(result), `${result} is not whole seconds`)
+      assert.ok(secondsAfterNow(result) >= expires, `${result} s from now ends before ${expires.toISOString()}`)
+      assert.ok(secondsAfterNow(result - 1) < expires, `${result - 1} s from now would already reach it`)
+      assert.is(isAlive(result), expires.getTime() > NOW)
     }),
     { numRuns: 300 },
   )
+})
+
+// NOW is 2030-01-01T00:00:00.000Z; each expected value is counted by hand.
+const knownExpiries: Array<[expires: string, seconds: number]> = [
+  ['2030-01-01T00:00:00.001Z', 1],
+  ['2030-01-01T00:00:00.999Z', 1],
+  ['2030-01-01T00:00:01.000Z', 1],
+  ['2030-01-01T00:00:01.001Z', 2],
+  ['2030-01-01T00:01:00.000Z', 60],
+  ['2030-01-01T01:00:00.000Z', 3_600],
+  ['2030-01-02T00:00:00.000Z', 86_400],
+  ['2030-01-31T00:00:00.500Z', 30 * 86_400 + 1],
+  // 2030 is not a leap year; 2032 is.
+  ['2031-01-01T00:00:00.000Z', 365 * 86_400],
+  ['2033-01-01T00:00:00.000Z', (2 * 365 + 366) * 86_400],
+  // The same instants written in other time zones.
+  ['2030-01-01T02:00:00+01:00', 3_600],
+  ['2029-12-31T23:30:00-01:00', 1_800],
+]
+
+test('with cookie.expires, gives the seconds counted by hand for known dates', () => {
+  for (const [expires, expected] of knownExpiries) {
+    assert.is(ttlFor(60)({ cookie: { expires } }, NOW), expected, expires)
+    assert.is(ttlFor(60)({ cookie: { expires: new Date(expires) } }, NOW), expected, expires)
+  }
+})
+
+test('an expiry now or in the past is not alive', () => {
+  for (const expires of [
+    '2030-01-01T00:00:00.000Z',
+    '2029-12-31T23:59:59.999Z',
+    '2029-12-31T23:59:59.000Z',
+    '2000-01-01T00:00:00Z',
+  ]) {
+    assert.not.ok(isAlive(ttlFor(60)({ cookie: { expires } }, NOW)), expires)
+  }
 })
 
 test('a later expiry never gives fewer seconds', () => {
@@ -54,12 +101,23 @@ test('an invalid expiry is never alive', () => {
   )
 })
 
-test('a ttl function wins over cookie.expires, rounded up', () => {
+test('a ttl function wins over cookie.expires, rounded up to whole seconds', () => {
+  for (const [answer, expected] of [
+    [0.001, 1],
+    [1, 1],
+    [1.5, 2],
+    [59.999, 60],
+    [-0.5, 0],
+    [-1.5, -1],
+  ] as const) {
+    assert.ok(ttlFor(() => answer)(sessionExpiringIn(86_400_000, false), NOW) === expected, String(answer))
+  }
   fc.assert(
     fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), offset, (answer, ms) => {
       const result = ttlFor(() => answer)(sessionExpiringIn(ms, false), NOW)
-      assert.is(result, Math.ceil(answer))
-      assert.is(isAlive(result), Math.ceil(answer) > 0)
+      // Rounded up: the one whole number n with n - 1 < answer <= n.
+      assert.ok(Number.isInteger(result) && result - 1 < answer && answer <= result, `${answer} gave ${result}`)
+      assert.is(isAlive(result), answer > 0)
     }),
   )
 })

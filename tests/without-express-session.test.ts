@@ -66,8 +66,8 @@ const test = suite<Context>('the built package without express-session installed
 test.before(async (context) => {
   context.server = await startRedis()
   context.redis = await standaloneInspector(context.server)
-  context.bare = await isolatedPackage(['redis', 'cluster-key-slot'])
-  context.withExpressSession = await isolatedPackage(['redis', 'cluster-key-slot', 'express-session'])
+  context.bare = await isolatedPackage(['redis'])
+  context.withExpressSession = await isolatedPackage(['redis', 'express-session'])
 })
 test.after(async ({ server, redis, bare, withExpressSession }) => {
   await bare?.remove()

@@ -1,3 +1,5 @@
+import { rethrowOnNextTick } from '../helpers/errors.js'
+
 /** What the store is told when its client loses or regains its connection: an emitter of these two events. */
 export interface ConnectionObserver {
   emit(event: 'connect' | 'disconnect'): unknown
@@ -62,10 +64,6 @@ function tell(observer: ConnectionObserver, event: 'connect' | 'disconnect'): vo
   try {
     observer.emit(event)
   } catch (thrown) {
-    process.nextTick(rethrow, thrown)
+    rethrowOnNextTick(thrown)
   }
-}
-
-function rethrow(error: unknown): never {
-  throw error
 }

@@ -1,4 +1,4 @@
-import { describe } from '../errors.js'
+import { describe } from '../helpers/errors.js'
 import { ioredisAdapter, isIORedis } from './ioredis.js'
 import {
   isNodeRedisClient,
@@ -12,7 +12,7 @@ import type { SessionClient } from './types.js'
 
 export type { SessionClient } from './types.js'
 
-export const ACCEPTED_CLIENTS =
+const ACCEPTED_CLIENTS =
   'a node-redis client, cluster or sentinel (redis v4, v5, v6: createClient, createCluster, createSentinel) ' +
   'or an ioredis/iovalkey client or cluster (new Redis(), new Redis.Cluster())'
 
@@ -20,28 +20,28 @@ export const ACCEPTED_CLIENTS =
 const adapters = new WeakMap<object, SessionClient>()
 
 /** The store's view of a Redis client, recognised by its shape; anything else is a TypeError. */
-export function sessionClientFor(client: unknown, optionName = 'client'): SessionClient {
-  if (typeof client !== 'object' || client === null) throw unrecognised(client, optionName)
+export function sessionClientFor(client: unknown): SessionClient {
+  if (typeof client !== 'object' || client === null) throw unrecognised(client)
   let adapter = adapters.get(client)
   if (!adapter) {
-    adapter = adapterFor(client, optionName)
+    adapter = adapterFor(client)
     adapters.set(client, adapter)
   }
   return adapter
 }
 
-function adapterFor(client: object, optionName: string): SessionClient {
+function adapterFor(client: object): SessionClient {
   if (isIORedis(client)) return ioredisAdapter(client)
   if (isNodeRedisCluster(client)) return nodeRedisClusterAdapter(client)
   if (isNodeRedisSentinel(client)) return nodeRedisSentinelAdapter(client)
   if (isNodeRedisClient(client)) return nodeRedisClientAdapter(client)
-  throw unrecognised(client, optionName)
+  throw unrecognised(client)
 }
 
 // A string here is most likely a connection URL, which may hold a password: only its length is told.
-const unrecognised = (client: unknown, optionName: string) =>
+const unrecognised = (client: unknown) =>
   new TypeError(
-    `redis-session-store: option "${optionName}" must be ${ACCEPTED_CLIENTS}; received ${
+    `redis-session-store: option "client" must be ${ACCEPTED_CLIENTS}; received ${
       typeof client === 'string' ? `a string of length ${client.length}` : describe(client)
     }`,
   )

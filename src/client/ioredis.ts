@@ -1,8 +1,9 @@
-import { escapeGlob } from '../keys.js'
+import { escapeGlob } from '../helpers/keys.js'
 import { type ConnectionEvents, connectionWatch } from './connection.js'
+import { evalByDigest } from './lua-script.js'
+import { scanNode } from './scan-node.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
-import { scanNode } from './types.js'
 
 /** What the store uses of an ioredis (or iovalkey) client, standalone, sentinel-managed or cluster. */
 export interface IORedisClient extends ConnectionEvents {
@@ -17,6 +18,7 @@ export interface IORedisClient extends ConnectionEvents {
   mget(...keys: string[]): Promise<Array<string | null>>
   scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>
   eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>
+  evalsha(sha1: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>
   nodes?(role: 'master'): IORedisClient[]
   ping(): Promise<unknown>
 }
@@ -72,7 +74,12 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
         ? Promise.all(groupBySlot(keys, slotOf).map((group) => client.unlink(...group)))
         : client.unlink(...keys),
     scan,
-    evalOnKey: (script, key, args) => client.eval(script, 1, key, ...args),
+    evalOnKey: (script, key, args) =>
+      evalByDigest(script, (command, scriptOrSha) =>
+        command === 'EVALSHA'
+          ? client.evalsha(scriptOrSha, 1, key, ...args)
+          : client.eval(scriptOrSha, 1, key, ...args),
+      ),
     isReady,
     watchConnection: connectionWatch(client, IOREDIS_CONNECTION_EVENTS, isReady),
   }

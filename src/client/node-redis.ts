@@ -1,7 +1,8 @@
 import { type ConnectionEvents, connectionWatch } from './connection.js'
+import { evalByDigest, type LuaScript } from './lua-script.js'
+import { scanNode } from './scan-node.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
-import { scanNode } from './types.js'
 
 /** The typed commands node-redis v4, v5 and v6 share on a client, a cluster and a sentinel. */
 interface NodeRedisCommands extends ConnectionEvents {
@@ -68,7 +69,8 @@ function commonCommands(client: NodeRedisCommands, connectionEvents: readonly st
 }
 
 // Sent raw: node-redis 4's cluster routes its typed eval() to a random node (it reads the keys from the wrong argument).
-const evalArgs = (script: string, key: string, args: readonly string[]) => ['EVAL', script, '1', key, ...args]
+const evalOn = (send: SendCommand, script: LuaScript, key: string, args: readonly string[]) =>
+  evalByDigest(script, (command, scriptOrSha) => send([command, scriptOrSha, '1', key, ...args]))
 
 const scanArgs = (cursor: string, match: string, count: number) => [
   'SCAN',
@@ -79,35 +81,31 @@ const scanArgs = (cursor: string, match: string, count: number) => [
   String(count),
 ]
 
-// One server holds every key: a page is one MGET or one UNLINK, with no per-key slot arithmetic.
-const singleServerCommands = (client: NodeRedisCommands) => ({
-  getMany: async (keys: readonly string[]) => (await client.mGet([...keys])).map(asText),
-  unlinkMany: (keys: readonly string[]) => client.unlink([...keys]),
-})
+/** Sends a raw command to the one server a client or sentinel stands for. */
+type SendCommand = (args: string[]) => Promise<unknown>
 
-export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
+// One server holds every key: a page is one MGET or one UNLINK, with no per-key slot arithmetic.
+function singleServerAdapter(kind: string, client: NodeRedisCommands, send: SendCommand): SessionClient {
   return {
-    kind: 'node-redis client',
+    kind,
     ...commonCommands(client, CLIENT_CONNECTION_EVENTS),
-    ...singleServerCommands(client),
-    scan: (match, count) =>
-      scanNode(async (cursor) => (await client.sendCommand(scanArgs(cursor, match, count))) as [string, string[]]),
-    evalOnKey: (script, key, args) => client.sendCommand(evalArgs(script, key, args)),
+    getMany: async (keys) => (await client.mGet([...keys])).map(asText),
+    unlinkMany: (keys) => client.unlink([...keys]),
+    scan: (match, count) => scanWith(send, match, count),
+    evalOnKey: (script, key, args) => evalOn(send, script, key, args),
   }
 }
 
+const scanWith = (send: SendCommand, match: string, count: number): AsyncIterable<string[]> =>
+  scanNode(async (cursor) => (await send(scanArgs(cursor, match, count))) as [string, string[]])
+
+export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
+  return singleServerAdapter('node-redis client', client, (args) => client.sendCommand(args))
+}
+
 export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClient {
-  return {
-    kind: 'node-redis sentinel',
-    ...commonCommands(client, CLIENT_CONNECTION_EVENTS),
-    ...singleServerCommands(client),
-    // The master has every key; a replica could lag behind it.
-    scan: (match, count) =>
-      scanNode(
-        async (cursor) => (await client.sendCommand(false, scanArgs(cursor, match, count))) as [string, string[]],
-      ),
-    evalOnKey: (script, key, args) => client.sendCommand(false, evalArgs(script, key, args)),
-  }
+  // The master has every key; a replica could lag behind it.
+  return singleServerAdapter('node-redis sentinel', client, (args) => client.sendCommand(false, args))
 }
 
 export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClient {
@@ -115,7 +113,7 @@ export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClien
     kind: 'node-redis cluster',
     ...commonCommands(cluster, CLUSTER_CONNECTION_EVENTS),
     scan: (match, count) => scanEveryMaster(cluster, match, count),
-    evalOnKey: (script, key, args) => cluster.sendCommand(key, false, evalArgs(script, key, args)),
+    evalOnKey: (script, key, args) => evalOn((command) => cluster.sendCommand(key, false, command), script, key, args),
   }
 }
 
@@ -123,6 +121,6 @@ export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClien
 async function* scanEveryMaster(cluster: NodeRedisCluster, match: string, count: number): AsyncIterable<string[]> {
   for (const master of [...cluster.masters]) {
     const node = await cluster.nodeClient(master)
-    yield* scanNode(async (cursor) => (await node.sendCommand(scanArgs(cursor, match, count))) as [string, string[]])
+    yield* scanWith((args) => node.sendCommand(args), match, count)
   }
 }

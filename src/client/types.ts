@@ -1,4 +1,5 @@
 import type { WatchConnection } from './connection.js'
+import type { LuaScript } from './lua-script.js'
 
 /**
  * The commands the store sends, whatever the client library or topology. Each client family has
@@ -20,21 +21,8 @@ export interface SessionClient {
   scan(match: string, count: number): AsyncIterable<string[]>
   /** Whether the client says it can send commands now. */
   isReady(): boolean
-  /** EVAL of a Lua script that touches `key` only, so it runs on the node of that key's slot. */
-  evalOnKey(script: string, key: string, args: readonly string[]): Promise<unknown>
+  /** A Lua script that touches `key` only, so it runs on the node of that key's slot (EVALSHA, EVAL if uncached). */
+  evalOnKey(script: LuaScript, key: string, args: readonly string[]): Promise<unknown>
   /** Emits 'disconnect' and 'connect' on the observer as the client loses and regains its connection. */
   watchConnection: WatchConnection
-}
-
-/** One SCAN call on one node: the next cursor and a page of keys. */
-export type ScanStep = (cursor: string) => Promise<[cursor: string, keys: string[]]>
-
-/** Follows a node's SCAN cursor from 0 back to 0, yielding each non-empty page. */
-export async function* scanNode(step: ScanStep): AsyncIterable<string[]> {
-  let cursor = '0'
-  do {
-    const [next, keys] = await step(cursor)
-    cursor = String(next)
-    if (keys.length > 0) yield keys
-  } while (cursor !== '0')
 }

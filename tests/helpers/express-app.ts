@@ -45,7 +45,7 @@ export interface VisitReply {
  * puts a string of that length in it. Errors answer 500 with their code as JSON, and nothing else;
  * `errors` lists the codes the app saw.
  */
-export function visitCountingApp(store: RedisSessionStore) {
+export function visitCountingApp(store: RedisSessionStore | session.Store) {
   const app = expressWithSession(store)
   const errors: string[] = []
   app.get('/visit', (req, res) => {

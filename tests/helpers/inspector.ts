@@ -12,8 +12,11 @@ export interface Inspector {
   set(key: string, value: string): Promise<void>
   exists(key: string): Promise<boolean>
   del(key: string): Promise<number>
+  unlink(key: string): Promise<number>
   pExpire(key: string, milliseconds: number): Promise<unknown>
   zRange(key: string, start: number, stop: number): Promise<string[]>
+  /** A section of INFO, of each master in turn on a cluster. */
+  info(section: string): Promise<string>
   /** Every key on the server (every master of a cluster), whatever its prefix. */
   keys(): Promise<string[]>
   /** How many times the server(s) have run a command since they started (INFO commandstats). */
@@ -22,15 +25,10 @@ export interface Inspector {
 }
 
 /** The single-key commands an inspector needs: a node-redis 6 client, or a cluster that routes them by slot. */
-interface KeyCommands {
-  ttl(key: string): Promise<number>
-  pTTL(key: string): Promise<number>
+interface KeyCommands extends Pick<Inspector, 'ttl' | 'pTTL' | 'del' | 'unlink' | 'pExpire' | 'zRange'> {
   get(key: string): Promise<string | null | unknown>
   set(key: string, value: string): Promise<unknown>
   exists(key: string): Promise<number>
-  del(key: string): Promise<number>
-  pExpire(key: string, milliseconds: number): Promise<unknown>
-  zRange(key: string, start: number, stop: number): Promise<string[]>
 }
 
 interface NodeCommands {
@@ -46,8 +44,10 @@ function inspectorOn(keyClient: KeyCommands, nodes: NodeCommands[], close: () =>
     set: async (key, value) => void (await keyClient.set(key, value)),
     exists: async (key) => (await keyClient.exists(key)) === 1,
     del: (key) => keyClient.del(key),
+    unlink: (key) => keyClient.unlink(key),
     pExpire: (key, milliseconds) => keyClient.pExpire(key, milliseconds),
     zRange: (key, start, stop) => keyClient.zRange(key, start, stop),
+    info: async (section) => (await Promise.all(nodes.map((node) => node.info(section)))).join('\n'),
     keys: async () => (await Promise.all(nodes.map((node) => node.keys('*')))).flat(),
     calls: async (command) => {
       const infos = await Promise.all(nodes.map((node) => node.info('commandstats')))

@@ -13,8 +13,8 @@ export interface IsolatedPackage {
 
 /**
  * The package built from src/ with tsup (ESM and CommonJS, as `npm run build` makes them) and
- * installed in a fresh temp folder, next to symlinks to only the given packages of this checkout,
- * so that whatever the package loads must be found there or not at all.
+ * installed in a fresh temp folder, next to symlinks to its own dependencies and only the given packages
+ * of this checkout, so that whatever the package loads must be found there or not at all.
  */
 export async function isolatedPackage(dependencies: readonly string[]): Promise<IsolatedPackage> {
   const dir = await mkdtemp(join(tmpdir(), 'redis-session-store-isolated-'))
@@ -35,7 +35,7 @@ export async function isolatedPackage(dependencies: readonly string[]): Promise<
     })
     const { default: manifest } = await import(join(ROOT, 'package.json'), { with: { type: 'json' } })
     await writeFile(join(packageDir, 'package.json'), JSON.stringify(manifest, null, 2))
-    for (const name of dependencies) {
+    for (const name of [...Object.keys(manifest.dependencies ?? {}), ...dependencies]) {
       await mkdir(join(modules, name, '..'), { recursive: true })
       await symlink(join(ROOT, 'node_modules', name), join(modules, name), 'dir')
     }

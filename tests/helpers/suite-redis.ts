@@ -34,6 +34,8 @@ export function connectedFor(test: Test, target: RedisTarget, use: (connected: C
 
 export interface SuiteRedis extends Connected {
   server: ServerProcess
+  /** The handle's client with node-redis 6's own types, for a test that also sends commands through it (node-redis 6 only). */
+  readonly nodeRedis: NodeRedisClient
 }
 
 export interface SuiteRedisOptions extends RedisOptions {
@@ -70,7 +72,15 @@ export function redisFor(
       connect: () => connectClient(library, server as ServerProcess),
       inspector: () => standaloneInspector(server as ServerProcess),
     },
-    (connected) => use({ ...connected, server: server as ServerProcess }),
+    (connected) =>
+      use({
+        ...connected,
+        server: server as ServerProcess,
+        get nodeRedis() {
+          if (library !== 'node-redis 6') throw new TypeError(`nodeRedis: the suite's client is ${library}`)
+          return connected.handle.client as NodeRedisClient
+        },
+      }),
   )
   // Registered after connectedFor's hook, so that it runs after the clients are closed.
   test.after(async () => {

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { userIndexPrefixFor } from '../../src/features/user-sessions/user-index.js'
 import { createRedisStore, type RedisStoreOptions } from '../../src/index.js'
-import { userIndexPrefixFor } from '../../src/user-index.js'
 import type { ClientHandle } from '../helpers/clients.js'
 import type { Inspector } from '../helpers/inspector.js'
 import { codeOf, sessionFor, type TestSession, uniquePrefix } from '../helpers/sessions.js'
@@ -181,7 +181,8 @@ export function userSessionsSuite(name: string, target: RedisTarget) {
     assert.is(codeOf(await wrongType.store.set('x', sessionFor()).catch((e: unknown) => e)), 'ERR_SESSION_USER_ID')
   })
 
-  test('both methods take a callback, call it once and return nothing', async () => {
+  // Called exactly once, through the deadline and after: tests/callbacks-called-once.test.ts.
+  test('both methods take a callback, call it with the result and return nothing', async () => {
     const { store } = storeWith()
     for (const sid of ['c1', 'c2', 'c3']) await store.set(sid, sessionFor({ user: 'ada' }))
     const viaCallback = <T>(call: (done: (error: unknown, value?: T) => void) => unknown) =>

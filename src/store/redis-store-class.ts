@@ -1,5 +1,5 @@
+import { attachStoreMethods, type RedisSessionStore } from './create-store.js'
 import type { RedisStoreOptions } from './options.js'
-import { attachStoreMethods, type RedisSessionStore } from './store.js'
 import { defaultStoreBase, type StoreBase } from './store-base.js'
 
 export interface RedisStoreClass {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { optionError } from './errors.js'
+import { optionError } from '../helpers/errors.js'
 
 /** A request as express-session leaves it: with a session, or without one when the store was disconnected. */
 export type RequestWithSession = IncomingMessage & { session?: unknown }

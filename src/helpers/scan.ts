@@ -1,4 +1,4 @@
-import { type SessionClient, sessionClientFor } from './client/index.js'
+import { type SessionClient, sessionClientFor } from '../client/index.js'
 import { optionError } from './errors.js'
 import { scanPatternFor } from './keys.js'
 

@@ -1,9 +1,9 @@
-import type { SessionClient } from './client/types.js'
-import { describe, storeError } from './errors.js'
-import { keyFor } from './keys.js'
-import { scanPages } from './scan.js'
-import type { Callback, SessionRecord } from './session.js'
-import { FORGET_BATCH, FORGET_SESSIONS, LIST_SESSIONS, RECORD_SESSION } from './user-index-scripts.js'
+import type { SessionClient } from '../../client/types.js'
+import { describe, storeError } from '../../helpers/errors.js'
+import { keyFor } from '../../helpers/keys.js'
+import { scanPages } from '../../helpers/scan.js'
+import type { Callback, SessionRecord } from '../../helpers/session.js'
+import { FORGET_BATCH, FORGET_UNCHANGED, LIST_SESSIONS, RECORD_SESSION } from './user-index-scripts.js'
 
 /** The option that names a session's user; undefined (or null) when nobody is signed in. */
 export type UserIdOption = (session: SessionRecord) => string | undefined
@@ -24,7 +24,7 @@ export interface DestroyUserSessions {
  * Index keys live beside the sessions, never under their prefix, so that ids/length/all (which SCAN
  * `<prefix>*`) cannot see them: the lead comes before the store's prefix.
  */
-export const USER_INDEX_LEAD = 'user-sessions:'
+const USER_INDEX_LEAD = 'user-sessions:'
 
 export const userIndexPrefixFor = (prefix: string): string => USER_INDEX_LEAD + prefix
 
@@ -70,40 +70,57 @@ export function userIndexFor(settings: UserIndexSettings) {
     return owner
   }
 
-  /** Files the session under its user, for `seconds` (or for ever); nothing is sent for a session without one. */
-  function record(owner: string | undefined, sid: string, seconds: number | undefined): Promise<unknown> | undefined {
+  /**
+   * Files the session under its user, for `seconds` (or for ever), resolving to the score it was given;
+   * nothing is sent for a session without one.
+   */
+  function record(owner: string | undefined, sid: string, seconds: number | undefined): Promise<string> | undefined {
     if (owner === undefined) return undefined
     const lifetime = seconds === undefined ? 'forever' : String(seconds * 1000)
-    return client.evalOnKey(RECORD_SESSION, indexKeyOf(owner), [sid, lifetime])
+    return client.evalOnKey(RECORD_SESSION, indexKeyOf(owner), [sid, lifetime]).then(String)
+  }
+
+  /**
+   * Takes back what `record` filed for a session whose write was refused (it had been destroyed), unless
+   * the session was filed again since. A refused save or touch so never puts a revoked session back.
+   */
+  async function unrecord(owner: string | undefined, sid: string, recorded: Promise<string> | undefined) {
+    if (owner === undefined || recorded === undefined) return
+    await forgetUnchanged(indexKeyOf(owner), [{ sid, score: await recorded }])
+  }
+
+  /** The user's live sessions with their index scores; the index entries found stale are taken out. */
+  async function liveEntries(userId: string): Promise<IndexEntry[]> {
+    requireUserId(userId)
+    const indexKey = indexKeyOf(userId)
+    const listed = entriesOf(await client.evalOnKey(LIST_SESSIONS, indexKey, []))
+    if (listed.length === 0) return []
+    const texts = await client.getMany(listed.map((entry) => sessionKeyOf(entry.sid)))
+    const live: IndexEntry[] = []
+    const stale: IndexEntry[] = []
+    for (const [i, entry] of listed.entries()) {
+      const text = texts[i]
+      const session = text ? await settings.read(text, entry.sid) : null
+      if (session && ownerOf(session) === userId) live.push(entry)
+      else stale.push(entry)
+    }
+    await forgetUnchanged(indexKey, stale)
+    return live
   }
 
   async function userSessions(userId: string): Promise<string[]> {
     requireEnabled('userSessions')
-    requireUserId(userId)
-    const indexKey = indexKeyOf(userId)
-    const listed = textsOf(await client.evalOnKey(LIST_SESSIONS, indexKey, []))
-    if (listed.length === 0) return []
-    const texts = await client.getMany(listed.map(sessionKeyOf))
-    const live: string[] = []
-    const stale: string[] = []
-    for (const [i, sid] of listed.entries()) {
-      const text = texts[i]
-      const session = text ? await settings.read(text, sid) : null
-      if (session && ownerOf(session) === userId) live.push(sid)
-      else stale.push(sid)
-    }
-    await forget(indexKey, stale)
-    return live
+    return (await liveEntries(userId)).map((entry) => entry.sid)
   }
 
   async function destroyUserSessions(userId: string, options?: DestroyUserSessionsOptions): Promise<number> {
     requireEnabled('destroyUserSessions')
     const except = exceptOption(options)
-    const doomed = (await userSessions(userId)).filter((sid) => sid !== except)
+    const doomed = (await liveEntries(userId)).filter((entry) => entry.sid !== except)
     if (doomed.length === 0) return 0
     // Sessions first: were the index emptied first and the delete then failed, they would live on unlisted.
-    await settings.removeKeys(doomed.map(sessionKeyOf))
-    await forget(indexKeyOf(userId), doomed)
+    await settings.removeKeys(doomed.map((entry) => sessionKeyOf(entry.sid)))
+    await forgetUnchanged(indexKeyOf(userId), doomed)
     return doomed.length
   }
 
@@ -113,9 +130,11 @@ export function userIndexFor(settings: UserIndexSettings) {
     for await (const keys of scanPages(client, indexPrefix, settings.scanCount)) await settings.removeKeys(keys)
   }
 
-  async function forget(indexKey: string, sids: readonly string[]): Promise<void> {
-    for (let start = 0; start < sids.length; start += FORGET_BATCH) {
-      await client.evalOnKey(FORGET_SESSIONS, indexKey, sids.slice(start, start + FORGET_BATCH))
+  // Only entries whose score is still the one seen: a session saved since then (re-scored) is never lost.
+  async function forgetUnchanged(indexKey: string, entries: readonly IndexEntry[]): Promise<void> {
+    for (let start = 0; start < entries.length; start += FORGET_BATCH) {
+      const pairs = entries.slice(start, start + FORGET_BATCH).flatMap((entry) => [entry.sid, entry.score])
+      await client.evalOnKey(FORGET_UNCHANGED, indexKey, pairs)
     }
   }
 
@@ -128,10 +147,8 @@ export function userIndexFor(settings: UserIndexSettings) {
     }
   }
 
-  return { ownerOf, record, userSessions, destroyUserSessions, clear }
+  return { ownerOf, record, unrecord, userSessions, destroyUserSessions, clear }
 }
-
-export type UserIndex = ReturnType<typeof userIndexFor>
 
 function requireUserId(userId: unknown): asserts userId is string {
   if (typeof userId !== 'string' || userId === '') {
@@ -150,5 +167,16 @@ function exceptOption(options: unknown): string | undefined {
   return except
 }
 
-// A client with a Buffer type mapping answers with Buffers; ids are text.
-const textsOf = (reply: unknown): string[] => (Array.isArray(reply) ? reply.map(String) : [])
+/** A session id in a user's index, with the score it had when it was listed. */
+interface IndexEntry {
+  sid: string
+  score: string
+}
+
+// ZRANGE WITHSCORES: id, score, id, score... A client with a Buffer type mapping answers with Buffers; both are text.
+function entriesOf(reply: unknown): IndexEntry[] {
+  if (!Array.isArray(reply)) return []
+  const entries: IndexEntry[] = []
+  for (let i = 0; i + 1 < reply.length; i += 2) entries.push({ sid: String(reply[i]), score: String(reply[i + 1]) })
+  return entries
+}

@@ -1,4 +1,4 @@
-import type { SessionClient } from './client/types.js'
+import type { SessionClient } from '../client/types.js'
 
 /**
  * Removes one page of keys with UNLINK (freed in the background, so Redis answers others meanwhile),

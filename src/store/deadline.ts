@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { storeError } from './errors.js'
+import { storeError } from '../helpers/errors.js'
 
 export const DEFAULT_TIMEOUT = 2000
 
@@ -43,7 +43,7 @@ const unbounded: Deadlines = { bounded: false, start: () => undefined, finish: (
  *
  * A call that settles leaves the queue at once; a call that falls due expires and leaves it, so that
  * its late answer (or late error) is dropped: no second callback, no unhandled rejection. The store's
- * callback adapter (callback.ts) starts and finishes the clock around each call, so that a call with a
+ * call policy (call-policy.ts) starts and finishes the clock around each call, so that a call with a
  * callback costs no Promise beyond the operation's own. `timeoutMs` 0 means no deadline at all.
  */
 export function deadlines(timeoutMs: number): Deadlines {

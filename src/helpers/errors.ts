@@ -7,6 +7,7 @@ export type StoreErrorCode =
   | 'ERR_STORE_NOT_CONNECTED'
   | 'ERR_SESSION_USER_ID'
   | 'ERR_USER_ID_OPTION_MISSING'
+  | 'ERR_SAVE_CONFLICT'
 
 /** Every error the store creates itself: a stable `code`, the library's name, and the original error as `cause`. */
 export class RedisSessionStoreError extends Error {
@@ -25,6 +26,15 @@ export function storeError(code: StoreErrorCode, message: string, cause?: unknow
 
 export function optionError(name: string, expected: string, received: unknown): TypeError {
   return new TypeError(`redis-session-store: option "${name}" must be ${expected}; received ${describe(received)}`)
+}
+
+/** Lets an exception that was caught escape on the next tick instead, as an uncaught exception. */
+export function rethrowOnNextTick(error: unknown): void {
+  process.nextTick(rethrow, error)
+}
+
+function rethrow(error: unknown): never {
+  throw error
 }
 
 /** A short, secret-free description of a value for error messages. */

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto'
-import { jsonSerializer, type Serializer } from './codec.js'
-import { describe, storeError } from './errors.js'
-import type { SessionRecord } from './session.js'
+import { isSerializer, isThenable, jsonSerializer, type Serializer } from '../helpers/codec.js'
+import { describe, storeError } from '../helpers/errors.js'
+import type { SessionRecord } from '../helpers/session.js'
 
 export interface EncryptedSerializerOptions {
   /**
@@ -13,7 +13,7 @@ export interface EncryptedSerializerOptions {
   serializer?: Serializer
 }
 
-export const MIN_SECRET_LENGTH = 32
+const MIN_SECRET_LENGTH = 32
 
 // The stored text is `v1.` followed by base64url(nonce | ciphertext | tag); a new format gets a new tag.
 const FORMAT = 'v1'
@@ -125,9 +125,6 @@ const innerParseError = (cause: unknown) =>
 
 const errorKind = (error: unknown) => (error instanceof Error ? error.name : typeof error)
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as PromiseLike<unknown> | null)?.then === 'function'
-
 function secretsOption(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) {
     // A lone string here is most likely the secret itself: its length is all the message may say.
@@ -153,9 +150,8 @@ const optionsError = (name: string, expected: string) =>
 
 function innerSerializerOption(value: unknown): Serializer {
   if (value === undefined) return jsonSerializer
-  const candidate = value as Partial<Serializer> | null
-  if (typeof candidate?.stringify !== 'function' || typeof candidate.parse !== 'function') {
+  if (!isSerializer(value)) {
     throw optionsError('serializer', `an object with stringify and parse methods; received ${describe(value)}`)
   }
-  return candidate as Serializer
+  return value
 }

@@ -3,7 +3,7 @@ import type { RedisStoreClass } from './redis-store-class.js'
 import type { StoreBase } from './store-base.js'
 
 // Resolved at run time next to this file in dist/, so that both entries share one copy of the store.
-const { redisStoreClassOn } = require('./index.cjs') as typeof import('./index.js')
+const { redisStoreClassOn } = require('./index.cjs') as typeof import('../index.js')
 
 /**
  * connect-redis's original entry: `const RedisStore = require('redis-session-store/connect')(session)`.

@@ -10,6 +10,11 @@ export interface Serializer {
   parse(text: string, sid: string): unknown
 }
 
+/** Whether the value has a serializer's two methods, as the serializer options require. */
+export const isSerializer = (value: unknown): value is Serializer =>
+  typeof (value as Partial<Serializer> | null)?.stringify === 'function' &&
+  typeof (value as Partial<Serializer>).parse === 'function'
+
 export const jsonSerializer: Serializer = {
   stringify: (session) => JSON.stringify(session),
   parse: (text) => JSON.parse(text),
@@ -66,7 +71,7 @@ function sessionRecord(value: unknown): SessionRecord {
   return value
 }
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 
 // express-session's createSession reads `cookie` unconditionally, so a value without one would throw later.

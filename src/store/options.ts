@@ -1,16 +1,16 @@
-import { type SessionClient, sessionClientFor } from './client/index.js'
-import { jsonSerializer, type Serializer } from './codec.js'
+import { type SessionClient, sessionClientFor } from '../client/index.js'
+import { type UserIdOption, userIndexPrefixFor } from '../features/user-sessions/user-index.js'
+import { isSerializer, jsonSerializer, type Serializer } from '../helpers/codec.js'
+import { describe, optionError } from '../helpers/errors.js'
+import { DEFAULT_SCAN_COUNT } from '../helpers/scan.js'
+import type { SessionRecord } from '../helpers/session.js'
+import type { TtlOption } from '../helpers/ttl.js'
 import { DEFAULT_TIMEOUT } from './deadline.js'
-import { describe, optionError } from './errors.js'
-import { DEFAULT_SCAN_COUNT } from './scan.js'
-import type { SessionRecord } from './session.js'
-import type { TtlOption } from './ttl.js'
-import { type UserIdOption, userIndexPrefixFor } from './user-index.js'
 
 export const DEFAULT_PREFIX = 'sess:'
 export const DEFAULT_TTL = 86_400
 /** About 68 years: far beyond any session, and far inside what Redis accepts as an expiry. */
-export const MAX_EXPIRY_SECONDS = 2 ** 31 - 1
+const MAX_EXPIRY_SECONDS = 2 ** 31 - 1
 
 /** What to do with a stored value the serializer cannot turn back into a session. */
 export type CorruptSessionPolicy = 'miss' | 'fail'
@@ -159,11 +159,10 @@ function ttlOption(value: unknown): TtlOption {
 
 function serializerOption(value: unknown): Serializer {
   if (value === undefined) return jsonSerializer
-  const candidate = value as Partial<Serializer> | null
-  if (typeof candidate?.stringify !== 'function' || typeof candidate.parse !== 'function') {
+  if (!isSerializer(value)) {
     throw optionError('serializer', 'an object with stringify(session) and parse(text) methods', value)
   }
-  return candidate as Serializer
+  return value
 }
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly [T, ...T[]]): T {

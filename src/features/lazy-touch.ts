@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 
 /** How many sessions a process remembers expiries for; forgetting one only costs one EXPIRE. */
-export const TOUCH_MEMORY_SIZE = 10_000
+const TOUCH_MEMORY_SIZE = 10_000
 
 /**
  * What one process knows about when its sessions' keys expire in Redis, so that touch() can skip
@@ -22,7 +22,7 @@ export interface TouchMemory {
 }
 
 /** The clock the memory counts in: monotonic, like Redis's relative expiries, so wall-clock jumps don't matter. */
-export const monotonicNow = (): number => performance.now()
+const monotonicNow = (): number => performance.now()
 
 interface Known {
   /** No earlier than this (monotonic ms) does the key expire, as far as this process can tell. */

@@ -1,5 +1,5 @@
-import type { SessionClient } from './client/index.js'
-import { storeError } from './errors.js'
+import type { SessionClient } from '../client/index.js'
+import { storeError } from '../helpers/errors.js'
 
 /**
  * The error for a call made while the client says it is not connected, or undefined when it is:

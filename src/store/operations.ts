@@ -1,51 +1,48 @@
-import { decodeSoon, encode } from './codec.js'
-import { describe, storeError } from './errors.js'
-import { keyFor, scanPatternFor, sidFrom } from './keys.js'
-import { touchMemory } from './lazy-touch.js'
+import { conditionalSave } from '../features/concurrent-saves/conditional-save.js'
+import { loadedFrom, rememberSnapshot, snapshotAs } from '../features/concurrent-saves/snapshot.js'
+import { touchMemory } from '../features/lazy-touch.js'
+import { userIndexFor } from '../features/user-sessions/user-index.js'
+import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
+import { decodeSoon, encode } from '../helpers/codec.js'
+import { describe, storeError } from '../helpers/errors.js'
+import { keyFor, scanPatternFor, sidFrom } from '../helpers/keys.js'
+import { scanPages } from '../helpers/scan.js'
+import type { SessionRecord, SessionWithId } from '../helpers/session.js'
+import { isAlive, ttlFor } from '../helpers/ttl.js'
 import type { StoreSettings } from './options.js'
 import { readAhead } from './read-ahead.js'
 import { pageRemover } from './remove-page.js'
-import { scanPages } from './scan.js'
-import type { SessionRecord, SessionWithId } from './session.js'
-import { isAlive, ttlFor } from './ttl.js'
-import { userIndexFor } from './user-index.js'
 
-/** Called with the error when a stored value cannot be decoded and the policy is to treat it as missing. */
-export type CorruptSessionListener = (error: unknown) => void
+/** What the store tells its listeners; none of it carries a session id. */
+export interface StoreEvents {
+  /** A stored value could not be decoded and the policy is to treat it as missing. */
+  corruptSession(error: unknown): void
+  /** Two overlapping requests changed the same keys of a session: the later save's values were kept. */
+  conflict(details: { keys: string[] }): void
+  /** A save or touch of a session destroyed since it was loaded wrote nothing. */
+  staleSession(details: { operation: 'set' | 'touch' }): void
+}
 
 /**
  * The store's behaviour as plain async functions, composed from the helpers. The store wraps each
- * in the callback adapter; nothing here knows about callbacks or express-session.
+ * in its call policy (call-policy.ts); nothing here knows about callbacks or express-session.
  */
-export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSessionListener) {
+export function sessionOperations(settings: StoreSettings, events: StoreEvents) {
   const { client, prefix, scanCount } = settings
   const keyOf = keyFor(prefix)
   const sidOf = sidFrom(prefix)
-  const ttlOf = ttlFor(settings.ttl)
+  const secondsToLive = ttlFor(typeof settings.ttl === 'function' ? checkedTtl(settings.ttl) : settings.ttl)
   const toText = encode(settings.serializer)
   const fromText = decodeSoon(settings.serializer)
   const ignoresTouch = settings.disableTouch || settings.disableTTL
   const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
-
-  function secondsToLive(session: SessionRecord): number {
-    let seconds: number
-    try {
-      seconds = ttlOf(session)
-    } catch (cause) {
-      throw storeError('ERR_SESSION_TTL', 'the ttl function threw', cause)
-    }
-    if (typeof settings.ttl === 'function' && !Number.isFinite(seconds)) {
-      throw storeError('ERR_SESSION_TTL', `the ttl function returned ${describe(seconds)} instead of seconds`)
-    }
-    return seconds
-  }
 
   // Under 'miss' a corrupt value reads as absent (and stays, in case another version of the app can read it);
   // under 'fail' it is deleted so that the next call starts afresh instead of failing again: for all() and the
   // user index too, where a value kept would fail every later call (destroyUserSessions included) until it expired.
   async function unreadable(error: unknown, sid: string): Promise<null> {
     if (settings.onCorruptSession === 'miss') {
-      onCorrupt(error)
+      events.corruptSession(error)
       return null
     }
     await client.del(keyOf(sid))
@@ -72,6 +69,8 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
     let session = text ? readSession(text, sid) : null
     if (session instanceof Promise) session = await session
     lazyTouch.read(sid, session ? text : null)
+    // The object carries what it was loaded from, so that its save writes only its own changes.
+    if (session && text) rememberSnapshot(session, loadedFrom(sid, text))
     return session
   }
 
@@ -84,14 +83,39 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
       await client.del(keyOf(sid))
       return
     }
+    const snapshot = snapshotAs(session, sid)
+    if (snapshot) return saveLoaded(sid, session, seconds, snapshot)
+    await writeNew(sid, session, seconds)
+  }
+
+  /** A session the store never handed out (new, or a plain object): written whole, as it is. */
+  async function writeNew(sid: string, session: SessionRecord, seconds: number): Promise<void> {
     const text = toText(session, sid)
     const owner = users.ownerOf(session)
-    const expiry = settings.disableTTL ? undefined : lazyTouch.padded(seconds)
+    const expiry = expiryFor(seconds)
     const since = lazyTouch.now()
     // One round trip: the index update goes out with the SET, not after its reply.
-    await alongside(client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry))
+    await withIndexUpdate(client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry))
     lazyTouch.wrote(sid, text, seconds, since)
+    // Saved again in the same request (req.session.save(), then the end of the request), it is no longer new.
+    rememberSnapshot(session, loadedFrom(sid, text))
   }
+
+  const expiryFor = (seconds: number) => (settings.disableTTL ? undefined : lazyTouch.padded(seconds))
+
+  const saveLoaded = conditionalSave({
+    client,
+    keyOf,
+    encode: toText,
+    decode: async (text, sid) => fromText(text, sid),
+    ownerOf: users.ownerOf,
+    record: users.record,
+    unrecord: users.unrecord,
+    expiryFor,
+    lazyTouch,
+    extend,
+    events,
+  })
 
   async function touch(sid: string, session: SessionRecord): Promise<void> {
     requireSid(sid)
@@ -104,14 +128,31 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
       await client.expire(keyOf(sid), 0)
       return
     }
+    await extend(sid, session, seconds, 'touch')
+  }
+
+  /**
+   * Moves the key's expiry to `seconds` from now: a touch, or the save of a session whose data did not
+   * change. EXPIRE never creates a key, so a session destroyed meanwhile stays destroyed.
+   */
+  async function extend(sid: string, session: SessionRecord, seconds: number, operation: 'set' | 'touch') {
+    // Without a TTL there is nothing to move: the key lives until it is destroyed.
+    if (settings.disableTTL) return
     // The key (and the index entry, written with the same expiry) already outlives the cookie.
     if (lazyTouch.canSkipTouch(sid, seconds)) return
-    // EXPIRE never creates a key. The index is re-scored too (and learns of sessions saved before it existed).
+    // The index is re-scored too (and learns of sessions saved before it existed).
     const owner = users.ownerOf(session)
     const since = lazyTouch.now()
     const expiry = lazyTouch.padded(seconds)
-    await alongside(client.expire(keyOf(sid), expiry), users.record(owner, sid, expiry))
-    lazyTouch.wrote(sid, undefined, seconds, since)
+    const recorded = users.record(owner, sid, expiry)
+    const extended = await withIndexUpdate(client.expire(keyOf(sid), expiry), recorded)
+    if (Number(extended) === 1) {
+      lazyTouch.wrote(sid, undefined, seconds, since)
+      return
+    }
+    lazyTouch.forget(sid)
+    await users.unrecord(owner, sid, recorded)
+    events.staleSession({ operation })
   }
 
   async function destroy(sid: string): Promise<void> {
@@ -185,11 +226,20 @@ export function sessionOperations(settings: StoreSettings, onCorrupt: CorruptSes
   return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions }
 }
 
-export type SessionOperations = ReturnType<typeof sessionOperations>
-
-/** Both replies, or just the first when there is no second command (no user index): no Promise.all on the hot path. */
-function alongside(command: Promise<unknown>, indexUpdate: Promise<unknown> | undefined): Promise<unknown> {
-  return indexUpdate ? Promise.all([command, indexUpdate]) : command
+// The answer is checked before ttlFor rounds it up: Math.ceil would make null 0 (and delete the session), '60' 60.
+function checkedTtl(ttl: (session: SessionRecord) => number): (session: SessionRecord) => number {
+  return (session) => {
+    let answer: unknown
+    try {
+      answer = ttl(session)
+    } catch (cause) {
+      throw storeError('ERR_SESSION_TTL', 'the ttl function threw', cause)
+    }
+    if (typeof answer !== 'number' || !Number.isFinite(answer)) {
+      throw storeError('ERR_SESSION_TTL', `the ttl function returned ${describe(answer)} instead of seconds`)
+    }
+    return answer
+  }
 }
 
 function requireSid(sid: unknown): asserts sid is string {

@@ -1,13 +1,15 @@
 import type { EventEmitter } from 'node:events'
-import { type CallbackOrPromise, callbackOrPromise } from './callback.js'
-import type { SessionClient } from './client/index.js'
+import type { SessionClient } from '../client/index.js'
+import { rememberSnapshot, snapshotOf } from '../features/concurrent-saves/snapshot.js'
+import type { DestroyUserSessions } from '../features/user-sessions/user-index.js'
+import type { CallbackOrPromise } from '../helpers/callback.js'
+import type { SessionRecord, SessionWithId } from '../helpers/session.js'
+import { withCallPolicy } from './call-policy.js'
 import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
 import { sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
-import type { SessionRecord, SessionWithId } from './session.js'
-import { defaultStoreBase, type StoreBase } from './store-base.js'
-import type { DestroyUserSessions } from './user-index.js'
+import { defaultStoreBase } from './store-base.js'
 
 /** The store: express-session's Store contract, each method with a callback or as a Promise. */
 export interface RedisSessionStore extends EventEmitter {
@@ -42,7 +44,11 @@ export function attachStoreMethods<Base extends EventEmitter>(
   options: RedisStoreOptions,
 ): Base & RedisSessionStore {
   const settings = resolveOptions(options)
-  const operations = sessionOperations(settings, (error) => store.emit('corruptSession', error))
+  const operations = sessionOperations(settings, {
+    corruptSession: (error) => store.emit('corruptSession', error),
+    conflict: (details) => store.emit('conflict', details),
+    staleSession: (details) => store.emit('staleSession', details),
+  })
   const guard = guardFor(settings)
   const methods: Omit<RedisSessionStore, keyof EventEmitter | 'regenerate' | 'load' | 'createSession'> = {
     get: guard('get', operations.get),
@@ -58,14 +64,33 @@ export function attachStoreMethods<Base extends EventEmitter>(
     destroyUserSessions: guard('destroyUserSessions', operations.destroyUserSessions) as DestroyUserSessions,
   }
   reportConnection(settings.client, store)
-  return Object.assign(store, methods) as Base & RedisSessionStore
+  Object.assign(store, methods, carrySnapshotOnCreate(store))
+  return store as Base & RedisSessionStore
+}
+
+/**
+ * express-session builds `req.session` from what get() returned with `createSession(req, loaded)`, copying
+ * its top-level keys into a new object: the new object gets the loaded one's snapshot, so that its save
+ * knows what the request loaded. The inherited method does the rest, unchanged.
+ */
+function carrySnapshotOnCreate(store: EventEmitter): Partial<Pick<RedisSessionStore, 'createSession'>> {
+  const inherited = (store as Partial<RedisSessionStore>).createSession
+  if (typeof inherited !== 'function') return {}
+  return {
+    createSession<Session>(this: RedisSessionStore, req: unknown, loaded: SessionRecord): Session {
+      const snapshot = snapshotOf(loaded)
+      const created = inherited.call(this, req, loaded) as Session
+      if (snapshot && typeof created === 'object' && created !== null) rememberSnapshot(created, snapshot)
+      return created
+    },
+  }
 }
 
 /** Every call fails at once while the client is not connected, and settles within the timeout otherwise. */
 function guardFor({ client, timeout }: StoreSettings) {
   const policy = { deadlines: deadlines(timeout), refuse: refusalWhileDisconnected(client) }
   return <Args extends unknown[], Result>(name: string, run: (...args: Args) => Promise<Result>) =>
-    callbackOrPromise(run, { ...policy, name })
+    withCallPolicy(run, { ...policy, name })
 }
 
 // express-session listens for 'disconnect' and 'connect' once, right after the store is created: a client that
@@ -76,5 +101,3 @@ function reportConnection(client: SessionClient, store: EventEmitter): void {
     if (!client.isReady()) store.emit('disconnect')
   })
 }
-
-export type { StoreBase }

@@ -1,0 +1,31 @@
+import { luaScript } from '../../client/lua-script.js'
+
+/**
+ * KEYS[1]: the session's key. ARGV[1]: the text this process expects there (what it loaded or last wrote);
+ * ARGV[2]: the text to write; ARGV[3]: seconds to live, or '' for none (disableTTL).
+ * Writes only over the expected text, so a save never creates a destroyed session nor erases a change
+ * it has not seen. Answers 1 when written, 0 when the key is gone, and otherwise the text stored now,
+ * for the caller to merge its changes into and try again.
+ */
+export const COMPARE_AND_SET = luaScript(`
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then
+  if ARGV[3] == '' then
+    redis.call('SET', KEYS[1], ARGV[2])
+  else
+    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  end
+  return 1
+end
+if current == false then return 0 end
+return current
+`)
+
+export type CompareAndSetOutcome = { written: true } | { gone: true } | { storedNow: string }
+
+export function compareAndSetOutcome(reply: unknown): CompareAndSetOutcome {
+  if (reply === 1) return { written: true }
+  if (reply === 0) return { gone: true }
+  // A client with a Buffer type mapping answers with Buffers; sessions are text.
+  return { storedNow: String(reply) }
+}

@@ -1,0 +1,97 @@
+import type { SessionClient } from '../../client/types.js'
+import { storeError } from '../../helpers/errors.js'
+import type { SessionRecord } from '../../helpers/session.js'
+import type { TouchMemory } from '../lazy-touch.js'
+import { withIndexUpdate } from '../user-sessions/with-index-update.js'
+import { changedKeys, contestedKeys, cookieChanged, withChanges } from './changes.js'
+import { COMPARE_AND_SET, compareAndSetOutcome } from './compare-and-set.js'
+import { rememberSnapshot, type Snapshot } from './snapshot.js'
+
+/**
+ * How many times a save tries again when other requests keep writing the session between its tries. Each
+ * try that fails means another save succeeded, so only that many overlapping writers can make it give up.
+ */
+export const MAX_SAVE_ATTEMPTS = 16
+
+type Fields = SessionRecord & Record<string, unknown>
+
+export interface ConditionalSaveParts {
+  client: SessionClient
+  keyOf(sid: string): string
+  encode(session: SessionRecord, sid: string): string
+  decode(text: string, sid: string): Promise<SessionRecord>
+  ownerOf(session: SessionRecord): string | undefined
+  record(owner: string | undefined, sid: string, seconds: number | undefined): Promise<string> | undefined
+  unrecord(owner: string | undefined, sid: string, recorded: Promise<string> | undefined): Promise<void>
+  expiryFor(seconds: number): number | undefined
+  lazyTouch: TouchMemory
+  /** The touch of a session whose data did not change. */
+  extend(sid: string, session: SessionRecord, seconds: number, operation: 'set'): Promise<void>
+  events: {
+    conflict(details: { keys: string[] }): void
+    staleSession(details: { operation: 'set' }): void
+  }
+}
+
+/**
+ * The save of a session the store handed out (or wrote before): only what this request changed is
+ * written, and only over the state it expects, so that a session destroyed meanwhile is never written
+ * back and another request's changes to other keys are kept. Unchanged data is only touched.
+ */
+export function conditionalSave(parts: ConditionalSaveParts) {
+  const { client, keyOf, encode, decode, lazyTouch, events } = parts
+
+  return async function saveLoaded(sid: string, session: SessionRecord, seconds: number, snapshot: Snapshot) {
+    const saving = session as Fields
+    const own = encode(session, sid)
+    // The same text: nothing changed, not even the cookie's expiry (no key-by-key comparison needed).
+    if (own === snapshot.base) return parts.extend(sid, session, seconds, 'set')
+    const loaded = (await decode(snapshot.base, sid)) as Fields
+    const changed = changedKeys(loaded, saving)
+    if (changed.length === 0 && !cookieChanged(loaded, saving)) return parts.extend(sid, session, seconds, 'set')
+
+    const owner = parts.ownerOf(session)
+    const expiry = parts.expiryFor(seconds)
+    const contested = new Set<string>()
+    let text = own
+    let expected = snapshot.stored
+    for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
+      const since = lazyTouch.now()
+      const recorded = parts.record(owner, sid, expiry)
+      const args = [expected, text, expiry === undefined ? '' : String(expiry)]
+      const outcome = compareAndSetOutcome(
+        await withIndexUpdate(client.evalOnKey(COMPARE_AND_SET, keyOf(sid), args), recorded),
+      )
+      if ('written' in outcome) {
+        rememberSnapshot(session, { sid, base: own, stored: text })
+        lazyTouch.wrote(sid, text, seconds, since)
+        if (contested.size > 0) events.conflict({ keys: [...contested] })
+        return
+      }
+      if ('gone' in outcome) {
+        lazyTouch.forget(sid)
+        await parts.unrecord(owner, sid, recorded)
+        events.staleSession({ operation: 'set' })
+        return
+      }
+      // Another request saved since this one loaded: its changes stay, with this one's on top.
+      const storedNow = (await decodeOrNull(outcome.storedNow, sid)) as Fields | null
+      for (const key of storedNow ? contestedKeys(changed, loaded, storedNow) : changed) contested.add(key)
+      text = storedNow ? encode(withChanges(storedNow, saving, changed), sid) : own
+      expected = outcome.storedNow
+    }
+    throw storeError(
+      'ERR_SAVE_CONFLICT',
+      `the session was saved by other requests ${MAX_SAVE_ATTEMPTS} times while this save tried to merge into it`,
+    )
+  }
+
+  // What another version of the application wrote and this one cannot read is replaced by this save whole.
+  async function decodeOrNull(text: string, sid: string): Promise<SessionRecord | null> {
+    try {
+      return await decode(text, sid)
+    } catch {
+      return null
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { luaScript } from '../../client/lua-script.js'
+
+/*
+ * Lua scripts on one user's index: a sorted set of that user's session ids, each scored by the time
+ * (in milliseconds, by Redis's clock) its session expires. Each script names the index as its only key,
+ * so it runs on the node that holds that key's slot, in a cluster as anywhere else.
+ *
+ * A member's score grows on every write of it, even when its expiry does not (disableTTL, or two saves in
+ * one millisecond): a removal conditional on the score the remover saw then never takes out a session that
+ * was saved since, whichever node holds the session (in a cluster no script can read both keys).
+ */
+
+/** Scores of sessions without a TTL (disableTTL): above any real expiry (2^31 s from now), still growing. */
+const FOREVER = 1e13
+
+/**
+ * ARGV[1]: the session id; ARGV[2]: milliseconds the session lives, or 'forever'. Adds (or re-scores)
+ * the id, drops ids whose sessions have expired, and makes the index expire with its longest session.
+ * Answers the score it gave, for a removal conditional on it.
+ */
+export const RECORD_SESSION = luaScript(`
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local score = now + ${FOREVER}
+if ARGV[2] ~= 'forever' then score = now + tonumber(ARGV[2]) end
+local previous = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
+if previous and previous ~= math.huge and previous >= score then score = previous + 1 end
+redis.call('ZADD', KEYS[1], score, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+local longest = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
+if longest >= ${FOREVER} then
+  redis.call('PERSIST', KEYS[1])
+else
+  redis.call('PEXPIREAT', KEYS[1], longest)
+end
+return string.format('%.17g', score)
+`)
+
+/** Every session id in the index, each followed by its score. */
+export const LIST_SESSIONS = luaScript(`return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')`)
+
+/**
+ * ARGV: pairs of a session id and the score it had when the caller looked (at least one pair). Takes out
+ * each id whose score is still that one; an id re-scored since (its session was written) stays.
+ */
+export const FORGET_UNCHANGED = luaScript(`
+local removed = 0
+for i = 1, #ARGV, 2 do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) == tonumber(ARGV[i + 1]) then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return removed
+`)
+
+/** Lua's unpack() is bounded by the C stack; removals are sent in batches well below it (pairs: two per id). */
+export const FORGET_BATCH = 1000

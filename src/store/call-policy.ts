@@ -1,0 +1,54 @@
+import { type CallbackOrPromise, invoke, started } from '../helpers/callback.js'
+import type { Callback } from '../helpers/session.js'
+import type { Deadlines } from './deadline.js'
+
+/** How the store runs its calls; a custom store built from the helpers needs none of it. */
+export interface CallPolicy {
+  /** The operation's name in errors. */
+  name: string
+  /** The deadline every call must settle within (deadline.ts). */
+  deadlines: Deadlines
+  /** An error to fail with at once instead of running the call (the client is not connected, say). */
+  refuse?: (operation: string) => Error | undefined
+}
+
+/**
+ * The store's methods: `callbackOrPromise(operation)` under the store's policy (fail fast, deadlines),
+ * applied in the same single wrapper, since each layer of wrapping costs on the hot path. A callback is
+ * called exactly once, as with callbackOrPromise, even when the call is refused or runs out of time.
+ */
+export function withCallPolicy<Args extends unknown[], Result>(
+  operation: (...args: Args) => Promise<Result>,
+  { name, deadlines, refuse }: CallPolicy,
+): CallbackOrPromise<Args, Result> {
+  return function adapted(...args: unknown[]): Promise<Result> | undefined {
+    const last = args[args.length - 1]
+    const refusal = refuse?.(name)
+    if (typeof last !== 'function') {
+      if (refusal) return Promise.reject(refusal)
+      return deadlines.bounded
+        ? settleWithin(deadlines, name, () => started(operation, args as Args))
+        : started(operation, args as Args)
+    }
+    const callback = last as Callback<Result>
+    args.pop()
+    // Even a refusal calls back asynchronously, as every other outcome does.
+    if (refusal) return void process.nextTick(invoke, callback, refusal)
+    const call = deadlines.start(name, (error) => invoke(callback, error))
+    started(operation, args as Args).then(
+      (value) => deadlines.finish(call) && invoke(callback, null, value),
+      (error: unknown) => deadlines.finish(call) && invoke(callback, error),
+    )
+    return undefined
+  } as CallbackOrPromise<Args, Result>
+}
+
+function settleWithin<Result>(deadlines: Deadlines, name: string, run: () => Promise<Result>): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const call = deadlines.start(name, reject)
+    run().then(
+      (value) => deadlines.finish(call) && resolve(value),
+      (error: unknown) => deadlines.finish(call) && reject(error),
+    )
+  })
+}
