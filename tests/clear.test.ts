@@ -2,26 +2,40 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore } from '../src/index.js'
 import type { Inspector } from './helpers/inspector.js'
+import { watchCommands } from './helpers/monitor.js'
+import type { ServerProcess } from './helpers/servers.js'
 import { sessionFor, uniquePrefix } from './helpers/sessions.js'
 import { type NodeRedisClient, redisFor } from './helpers/suite-redis.js'
 
 const pageByPage = suite('clear() and the bulk reads, page by page')
 let client: NodeRedisClient
 let redis: Inspector
-redisFor(pageByPage, (started) => ({ nodeRedis: client, redis } = started))
+let server: ServerProcess
+redisFor(pageByPage, (started) => ({ nodeRedis: client, redis, server } = started))
 
 const fill = async (prefix: string, count: number) => {
   for (let i = 0; i < count; i++) await client.set(`${prefix}${i}`, JSON.stringify(sessionFor({ n: i })))
 }
 
+/** The commands named `name` in a watch, each as the keys it carried. */
+const keysOf = (commands: string[][], name: string) =>
+  commands.filter(([command]) => command === name).map(([, ...keys]) => keys)
+
 pageByPage('removes 1,000 sessions with one UNLINK per page of the scan, never one command for all', async () => {
   const prefix = uniquePrefix('clear')
   await fill(prefix, 1_000)
-  const before = { unlink: await redis.calls('unlink'), del: await redis.calls('del') }
+  const watch = await watchCommands(server)
   await createRedisStore({ client, prefix, scanCount: 100 }).clear()
-  const unlinks = (await redis.calls('unlink')) - before.unlink
-  assert.ok(unlinks >= 5, `${unlinks} UNLINK commands`)
-  assert.is((await redis.calls('del')) - before.del, 0)
+  const commands = await watch.stop()
+  const unlinks = keysOf(commands, 'unlink')
+  // At most one UNLINK for each SCAN reply (an empty reply sends none), and never one command for all.
+  assert.ok(
+    unlinks.length <= keysOf(commands, 'scan').length,
+    `${unlinks.length} UNLINKs for ${keysOf(commands, 'scan').length} SCANs`,
+  )
+  assert.ok(unlinks.length >= 5, `${unlinks.length} UNLINK commands`)
+  assert.is(new Set(unlinks.flat()).size, 1_000)
+  assert.equal(keysOf(commands, 'del'), [])
   assert.equal(
     (await redis.keys()).filter((key) => key.startsWith(prefix)),
     [],
@@ -32,10 +46,18 @@ pageByPage('reads every session with one MGET per page, and the iterator yields 
   const prefix = uniquePrefix('all')
   await fill(prefix, 500)
   const store = createRedisStore({ client, prefix, scanCount: 100 })
-  const before = await redis.calls('mget')
+  const watch = await watchCommands(server)
   const all = await store.all()
+  const commands = await watch.stop()
   assert.is(all.length, 500)
-  assert.ok((await redis.calls('mget')) - before >= 3)
+  const mgets = keysOf(commands, 'mget')
+  assert.ok(
+    mgets.length <= keysOf(commands, 'scan').length,
+    `${mgets.length} MGETs for ${keysOf(commands, 'scan').length} SCANs`,
+  )
+  assert.ok(mgets.length >= 3, `${mgets.length} MGET commands`)
+  assert.is(new Set(mgets.flat()).size, 500)
+  assert.equal(keysOf(commands, 'get'), [])
   const seen = new Set<number>()
   for await (const session of store.sessions()) seen.add((session as unknown as { n: number }).n)
   assert.is(seen.size, 500)
