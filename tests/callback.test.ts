@@ -109,4 +109,24 @@ test('a function that throws before returning its Promise still calls back once,
   assert.instance(rejection, TypeError)
 })
 
+test("a function that returns a plain value, or another library's thenable, calls back once with it, or resolves to it", async () => {
+  const plain = callbackOrPromise((key: string) => `value of ${key}`)
+  const thenable = callbackOrPromise(
+    (key: string): PromiseLike<string> => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable of another library is what this test passes
+      then: (resolve) => Promise.resolve(resolve?.(`later ${key}`)) as never,
+    }),
+  )
+  for (const [adapted, expected] of [
+    [plain, 'value of a'],
+    [thenable, 'later a'],
+  ] as const) {
+    const calls: unknown[][] = []
+    const { uncaught, unhandled } = await escapes(() => adapted('a', (...args) => calls.push(args)))
+    assert.equal(calls, [[null, expected]])
+    assert.equal([uncaught, unhandled], [[], []])
+    assert.is(await adapted('a'), expected)
+  }
+})
+
 test.run()

@@ -23,6 +23,20 @@ const corruptValues: Record<string, Buffer | string> = {
   // express-session's Cookie throws on the first and hangs the response on the second.
   'a cookie whose maxAge is not a number': '{"cookie":{"maxAge":"1 day","path":"/"},"visits":41}',
   'a cookie whose originalMaxAge is not a number': '{"cookie":{"originalMaxAge":"1 day","path":"/"},"visits":41}',
+  // express-session would make it an Invalid Date: a cookie whose expiry nobody can check.
+  'a cookie whose expires is not a date': '{"cookie":{"expires":"tomorrow","path":"/"},"visits":41}',
+  'a cookie whose expires is a number': '{"cookie":{"expires":41,"path":"/"},"visits":41}',
+  // V8 quotes the start of a text it cannot parse in JSON.parse's message.
+  'text that starts with session data': 'visits=41; secret=hunter2-never-logged',
+}
+
+/** Every message and stack in an error and the causes under it. */
+function messagesIn(error: unknown): string {
+  const texts: string[] = []
+  for (let current = error; current instanceof Error; current = current.cause) {
+    texts.push(current.message, current.stack ?? '')
+  }
+  return texts.join('\n')
 }
 
 const server = sharedServer(startRedis)
@@ -78,6 +92,7 @@ function corruptSessionSuite(library: ClientLibrary, policy: CorruptSessionPolic
         assert.equal(third.body, { visits: 2, fields: ['visits'] } satisfies VisitReply)
         assert.is(reported.length, 1)
         assert.is((reported[0] as { code?: string }).code, 'ERR_SESSION_DECODE')
+        assert.not.match(messagesIn(reported[0]), /hunter2|visits/, 'the stored text is not in the error')
         assert.equal(errors, [])
         assert.ok(await redis.exists(key), 'the corrupt value is left for its owner to inspect')
         assert.is((await redis.keys()).filter((k) => k.startsWith(prefix)).length, 2)

@@ -14,7 +14,7 @@ export interface CallbackOrPromise<Args extends unknown[], Result> {
  * exception is rethrown outside the promise chain, as any Node.js callback API would let it escape.
  */
 export function callbackOrPromise<Args extends unknown[], Result>(
-  operation: (...args: Args) => Promise<Result>,
+  operation: (...args: Args) => Result | PromiseLike<Result>,
 ): CallbackOrPromise<Args, Result> {
   return function adapted(...args: unknown[]): Promise<Result> | undefined {
     const last = args[args.length - 1]
@@ -30,13 +30,15 @@ export function callbackOrPromise<Args extends unknown[], Result>(
 }
 
 // An operation that throws before it returns its Promise (a plain function checking its arguments) fails as a
-// rejection, so that it too calls back exactly once instead of throwing at the caller.
+// rejection, so that it too calls back exactly once instead of throwing at the caller. One that returns a plain
+// value, or another library's thenable, is answered as if it had returned a Promise of it.
 export function started<Args extends unknown[], Result>(
-  operation: (...args: Args) => Promise<Result>,
+  operation: (...args: Args) => Result | PromiseLike<Result>,
   args: Args,
 ): Promise<Result> {
   try {
-    return operation(...args)
+    const result = operation(...args)
+    return result instanceof Promise ? result : Promise.resolve(result)
   } catch (error) {
     return Promise.reject(error)
   }

@@ -17,7 +17,17 @@ export const isSerializer = (value: unknown): value is Serializer =>
 
 export const jsonSerializer: Serializer = {
   stringify: (session) => JSON.stringify(session),
-  parse: (text) => JSON.parse(text),
+  parse: parseJson,
+}
+
+// V8 quotes the start of the text in JSON.parse's messages ("Unexpected token 'h', "hunter2"..."):
+// session data must not reach a log through an error, so the reason is kept and the text is not.
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new SyntaxError(`the stored text (${text.length} characters) is not valid JSON`)
+  }
 }
 
 /** The text to store for a session; a session the serializer cannot turn into text is an error. */
@@ -80,12 +90,19 @@ const isSessionRecord = (value: unknown): value is SessionRecord =>
 
 // express-session's Cookie throws on a maxAge that is not a number, and an originalMaxAge that is not one
 // makes its response hang: a stored cookie like that would fail every request of its user, so it is no session.
+// An `expires` that is no date would give the request an Invalid Date cookie, with no expiry anyone can check.
 const isSessionCookie = (cookie: unknown): boolean =>
   isObject(cookie) &&
   isDuration((cookie as { maxAge?: unknown }).maxAge) &&
-  isDuration((cookie as { originalMaxAge?: unknown }).originalMaxAge)
+  isDuration((cookie as { originalMaxAge?: unknown }).originalMaxAge) &&
+  isExpiry((cookie as { expires?: unknown }).expires)
 
 const isDuration = (value: unknown): boolean => value == null || typeof value === 'number' || value instanceof Date
+
+const isExpiry = (value: unknown): boolean =>
+  value == null ||
+  (value instanceof Date && !Number.isNaN(value.getTime())) ||
+  (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
 
 const isObject = (value: unknown): value is object =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
