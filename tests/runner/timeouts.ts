@@ -8,6 +8,11 @@ export const DEFAULT_TIMEOUT_MS = 60_000
 export const SLOW_SUITES: { name: RegExp; timeoutMs: number; why: string }[] = [
   { name: /^cluster failover/, timeoutMs: 180_000, why: 'waits for a replica to be promoted, twice' },
   { name: /^the demo in a real browser/, timeoutMs: 120_000, why: 'starts Chromium and the demo process' },
+  {
+    name: /^the published package/,
+    timeoutMs: 120_000,
+    why: 'type-checks a CommonJS project with tsc (about 15 s of CPU)',
+  },
 ]
 
 export function timeoutFor(suiteName: string): number {
