@@ -318,6 +318,37 @@ for (const resave of [false, true]) {
       }
     })
 
+    test('forty-eight overlapping requests, each changing its own key, all keep their change', async (context) => {
+      const agent = browser()
+      await agent.send(`${context.one.url}/sign-in/ada`)
+      const writers = 48
+      const requests = await Promise.all(
+        Array.from({ length: writers }, (_, writer) =>
+          held(context, agent, context.instances[writer % 2] as Instance, `set=w${writer}=1`),
+        ),
+      )
+      // A page firing a few dozen requests at once: every save but one finds another's write and merges.
+      await Promise.all(requests.map((request) => request.release()))
+      const data = await stored(context, agent.sid)
+      const kept = Array.from({ length: writers }, (_, writer) => data?.[`w${writer}`])
+      assert.equal(kept, Array(writers).fill('1'))
+    })
+
+    test("a request held open while another signs the session in keeps its user's entry as long as the session", async (context) => {
+      const agent = browser()
+      await agent.send(`${context.one.url}/change?set=visits=1`)
+      const slow = await held(context, agent, context.one, 'set=note=late')
+      await agent.send(`${context.two.url}/change?set=userId=grace`)
+      // The slow save lands later than the sign-in, so the key's expiry moves later than the sign-in's entry.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      await slow.release()
+      const data = await stored(context, agent.sid)
+      assert.equal([data?.userId, data?.note], ['grace', 'late'])
+      const score = Number(await context.raw.zScore(`user-sessions:${context.prefix}grace`, agent.sid))
+      const expiresAt = Date.now() + (await context.raw.pTTL(`${context.prefix}${agent.sid}`))
+      assert.ok(score >= expiresAt - 100, `the index entry expires ${expiresAt - score} ms before its session`)
+    })
+
     test('a returning visitor costs one read and one write, or one read and one EXPIRE when unchanged', async (context) => {
       const agent = browser()
       await agent.send(`${context.one.url}/sign-in/ada`)

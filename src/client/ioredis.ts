@@ -62,6 +62,7 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
 
   return {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
+    spansNodes: client.isCluster === true,
     get: (key) => client.get(key),
     set: (key, value, ttlSeconds) =>
       ttlSeconds === undefined ? client.set(key, value) : client.set(key, value, 'EX', ttlSeconds),

@@ -88,6 +88,7 @@ type SendCommand = (args: string[]) => Promise<unknown>
 function singleServerAdapter(kind: string, client: NodeRedisCommands, send: SendCommand): SessionClient {
   return {
     kind,
+    spansNodes: false,
     ...commonCommands(client, CLIENT_CONNECTION_EVENTS),
     getMany: async (keys) => (await client.mGet([...keys])).map(asText),
     unlinkMany: (keys) => client.unlink([...keys]),
@@ -111,6 +112,7 @@ export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClie
 export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClient {
   return {
     kind: 'node-redis cluster',
+    spansNodes: true,
     ...commonCommands(cluster, CLUSTER_CONNECTION_EVENTS),
     scan: (match, count) => scanEveryMaster(cluster, match, count),
     evalOnKey: (script, key, args) => evalOn((command) => cluster.sendCommand(key, false, command), script, key, args),

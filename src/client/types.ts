@@ -8,6 +8,8 @@ import type { LuaScript } from './lua-script.js'
 export interface SessionClient {
   /** Which client and topology this is, for messages. */
   readonly kind: string
+  /** Whether keys of different slots may be on different servers (a cluster): commands on two keys then go unordered. */
+  readonly spansNodes: boolean
   get(key: string): Promise<string | null>
   /** SET with EX when ttlSeconds is given, a plain SET otherwise. */
   set(key: string, value: string, ttlSeconds?: number): Promise<unknown>

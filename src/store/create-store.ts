@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import type { SessionClient } from '../client/index.js'
-import { rememberSnapshot, snapshotOf } from '../features/concurrent-saves/snapshot.js'
+import type { SnapshotMemory } from '../features/concurrent-saves/snapshot.js'
 import type { DestroyUserSessions } from '../features/user-sessions/user-index.js'
 import type { CallbackOrPromise } from '../helpers/callback.js'
 import type { SessionRecord, SessionWithId } from '../helpers/session.js'
@@ -64,7 +64,7 @@ export function attachStoreMethods<Base extends EventEmitter>(
     destroyUserSessions: guard('destroyUserSessions', operations.destroyUserSessions) as DestroyUserSessions,
   }
   reportConnection(settings.client, store)
-  Object.assign(store, methods, carrySnapshotOnCreate(store))
+  Object.assign(store, methods, carrySnapshotOnCreate(store, operations.snapshots))
   return store as Base & RedisSessionStore
 }
 
@@ -73,14 +73,17 @@ export function attachStoreMethods<Base extends EventEmitter>(
  * its top-level keys into a new object: the new object gets the loaded one's snapshot, so that its save
  * knows what the request loaded. The inherited method does the rest, unchanged.
  */
-function carrySnapshotOnCreate(store: EventEmitter): Partial<Pick<RedisSessionStore, 'createSession'>> {
+function carrySnapshotOnCreate(
+  store: EventEmitter,
+  snapshots: SnapshotMemory,
+): Partial<Pick<RedisSessionStore, 'createSession'>> {
   const inherited = (store as Partial<RedisSessionStore>).createSession
   if (typeof inherited !== 'function') return {}
   return {
     createSession<Session>(this: RedisSessionStore, req: unknown, loaded: SessionRecord): Session {
-      const snapshot = snapshotOf(loaded)
+      const snapshot = snapshots.of(loaded)
       const created = inherited.call(this, req, loaded) as Session
-      if (snapshot && typeof created === 'object' && created !== null) rememberSnapshot(created, snapshot)
+      if (snapshot && typeof created === 'object' && created !== null) snapshots.remember(created, snapshot)
       return created
     },
   }

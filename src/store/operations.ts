@@ -1,5 +1,6 @@
+import { WRITE_IF_PRESENT } from '../features/concurrent-saves/compare-and-set.js'
 import { conditionalSave } from '../features/concurrent-saves/conditional-save.js'
-import { loadedFrom, rememberSnapshot, snapshotAs } from '../features/concurrent-saves/snapshot.js'
+import { loadedFrom, snapshotMemory } from '../features/concurrent-saves/snapshot.js'
 import { touchMemory } from '../features/lazy-touch.js'
 import { userIndexFor } from '../features/user-sessions/user-index.js'
 import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
@@ -36,6 +37,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   const fromText = decodeSoon(settings.serializer)
   const ignoresTouch = settings.disableTouch || settings.disableTTL
   const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
+  const snapshots = snapshotMemory()
 
   // Under 'miss' a corrupt value reads as absent (and stays, in case another version of the app can read it);
   // under 'fail' it is deleted so that the next call starts afresh instead of failing again: for all() and the
@@ -70,7 +72,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     if (session instanceof Promise) session = await session
     lazyTouch.read(sid, session ? text : null)
     // The object carries what it was loaded from, so that its save writes only its own changes.
-    if (session && text) rememberSnapshot(session, loadedFrom(sid, text))
+    if (session && text) snapshots.remember(session, loadedFrom(sid, text))
     return session
   }
 
@@ -83,8 +85,9 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       await client.del(keyOf(sid))
       return
     }
-    const snapshot = snapshotAs(session, sid)
-    if (snapshot) return saveLoaded(sid, session, seconds, snapshot)
+    const snapshot = snapshots.as(session, sid)
+    if (snapshot?.base !== undefined) return saveLoaded(sid, session, seconds, snapshot)
+    if (snapshot) return writeIfPresent(sid, session, seconds)
     await writeNew(sid, session, seconds)
   }
 
@@ -94,11 +97,38 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     const owner = users.ownerOf(session)
     const expiry = expiryFor(seconds)
     const since = lazyTouch.now()
-    // One round trip: the index update goes out with the SET, not after its reply.
-    await withIndexUpdate(client.set(keyOf(sid), text, expiry), users.record(owner, sid, expiry))
+    const key = keyOf(sid)
+    // One round trip: the index update goes out with the SET, which one server runs first. On a cluster the
+    // two go to different nodes, and a listing that saw the entry before the session existed would prune it.
+    if (client.spansNodes && owner !== undefined) {
+      await client.set(key, text, expiry)
+      await users.record(owner, sid, expiry)
+    } else {
+      await withIndexUpdate(client.set(key, text, expiry), users.record(owner, sid, expiry))
+    }
+    wrote(sid, session, text, seconds, since)
+  }
+
+  /** A session read in bulk: written whole, only while it exists, and filed under its user once written. */
+  async function writeIfPresent(sid: string, session: SessionRecord, seconds: number): Promise<void> {
+    const text = toText(session, sid)
+    const owner = users.ownerOf(session)
+    const expiry = expiryFor(seconds)
+    const since = lazyTouch.now()
+    const args = [text, expiry === undefined ? '' : String(expiry)]
+    if (Number(await client.evalOnKey(WRITE_IF_PRESENT, keyOf(sid), args)) !== 1) {
+      lazyTouch.forget(sid)
+      events.staleSession({ operation: 'set' })
+      return
+    }
+    await users.record(owner, sid, expiry)
+    wrote(sid, session, text, seconds, since)
+  }
+
+  // Saved again in the same request (req.session.save(), then the end of the request), it is no longer new.
+  function wrote(sid: string, session: SessionRecord, text: string, seconds: number, since: number): void {
     lazyTouch.wrote(sid, text, seconds, since)
-    // Saved again in the same request (req.session.save(), then the end of the request), it is no longer new.
-    rememberSnapshot(session, loadedFrom(sid, text))
+    snapshots.remember(session, loadedFrom(sid, text))
   }
 
   const expiryFor = (seconds: number) => (settings.disableTTL ? undefined : lazyTouch.padded(seconds))
@@ -111,6 +141,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     ownerOf: users.ownerOf,
     record: users.record,
     unrecord: users.unrecord,
+    snapshots,
     expiryFor,
     lazyTouch,
     extend,
@@ -151,7 +182,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       return
     }
     lazyTouch.forget(sid)
-    await users.unrecord(owner, sid, recorded)
+    // Were this to fail, the entry's next listing would find no session and prune it.
+    await users.unrecord(owner, sid, recorded).catch(() => {})
     events.staleSession({ operation })
   }
 
@@ -178,6 +210,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       if (!session) continue
       const withId = session as SessionWithId
       withId.id = sid
+      // Written back (an admin script), it must not revive a session destroyed since it was read.
+      snapshots.remember(withId, { sid })
       found.push(withId)
     }
     return found
@@ -223,7 +257,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   }
 
   const { userSessions, destroyUserSessions } = users
-  return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions }
+  return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions, snapshots }
 }
 
 // The answer is checked before ttlFor rounds it up: Math.ceil would make null 0 (and delete the session), '60' 60.

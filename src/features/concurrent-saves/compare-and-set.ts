@@ -29,3 +29,18 @@ export function compareAndSetOutcome(reply: unknown): CompareAndSetOutcome {
   // A client with a Buffer type mapping answers with Buffers; sessions are text.
   return { storedNow: String(reply) }
 }
+
+/**
+ * KEYS[1]: the session's key. ARGV[1]: the text to write; ARGV[2]: seconds to live, or '' for none.
+ * The save of a session read in bulk, whose loaded text was not kept: written whole, but only while the
+ * session exists, so that a session destroyed since it was read is never written back. Answers 1 or 0.
+ */
+export const WRITE_IF_PRESENT = luaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] == '' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 1
+`)

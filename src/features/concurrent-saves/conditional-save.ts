@@ -5,15 +5,18 @@ import type { TouchMemory } from '../lazy-touch.js'
 import { withIndexUpdate } from '../user-sessions/with-index-update.js'
 import { changedKeys, contestedKeys, cookieChanged, withChanges } from './changes.js'
 import { COMPARE_AND_SET, compareAndSetOutcome } from './compare-and-set.js'
-import { rememberSnapshot, type Snapshot } from './snapshot.js'
+import type { Snapshot, SnapshotMemory } from './snapshot.js'
 
 /**
  * How many times a save tries again when other requests keep writing the session between its tries. Each
- * try that fails means another save succeeded, so only that many overlapping writers can make it give up.
+ * try that fails means another save succeeded, so only that many overlapping writers can make it give up:
+ * a page that fires a few dozen requests at once (each saving the session) merges them all.
  */
-export const MAX_SAVE_ATTEMPTS = 16
+export const MAX_SAVE_ATTEMPTS = 64
 
 type Fields = SessionRecord & Record<string, unknown>
+
+const UNKNOWN_OWNER = Symbol('an owner the userId option could not tell')
 
 export interface ConditionalSaveParts {
   client: SessionClient
@@ -23,6 +26,7 @@ export interface ConditionalSaveParts {
   ownerOf(session: SessionRecord): string | undefined
   record(owner: string | undefined, sid: string, seconds: number | undefined): Promise<string> | undefined
   unrecord(owner: string | undefined, sid: string, recorded: Promise<string> | undefined): Promise<void>
+  snapshots: SnapshotMemory
   expiryFor(seconds: number): number | undefined
   lazyTouch: TouchMemory
   /** The touch of a session whose data did not change. */
@@ -50,40 +54,60 @@ export function conditionalSave(parts: ConditionalSaveParts) {
     const changed = changedKeys(loaded, saving)
     if (changed.length === 0 && !cookieChanged(loaded, saving)) return parts.extend(sid, session, seconds, 'set')
 
-    const owner = parts.ownerOf(session)
     const expiry = parts.expiryFor(seconds)
     const contested = new Set<string>()
+    let writing: Fields = saving
     let text = own
     let expected = snapshot.stored
+    let storedOwner = ownerAsStored(loaded)
     for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
       const since = lazyTouch.now()
-      const recorded = parts.record(owner, sid, expiry)
+      const owner = parts.ownerOf(writing)
+      // Filed beside the write only when the write leaves the owner as stored: a listing in between then
+      // reads a session that is that user's. A write that gives the session an owner is filed once it has
+      // landed, or a listing could read the session still without one and take the new entry out.
+      const recorded = owner === storedOwner ? parts.record(owner, sid, expiry) : undefined
       const args = [expected, text, expiry === undefined ? '' : String(expiry)]
       const outcome = compareAndSetOutcome(
         await withIndexUpdate(client.evalOnKey(COMPARE_AND_SET, keyOf(sid), args), recorded),
       )
       if ('written' in outcome) {
-        rememberSnapshot(session, { sid, base: own, stored: text })
+        if (owner !== storedOwner) await parts.record(owner, sid, expiry)
+        parts.snapshots.remember(session, { sid, base: own, stored: text })
         lazyTouch.wrote(sid, text, seconds, since)
         if (contested.size > 0) events.conflict({ keys: [...contested] })
         return
       }
-      if ('gone' in outcome) {
-        lazyTouch.forget(sid)
-        await parts.unrecord(owner, sid, recorded)
-        events.staleSession({ operation: 'set' })
-        return
-      }
+      if ('gone' in outcome) return refused(sid, owner, recorded)
       // Another request saved since this one loaded: its changes stay, with this one's on top.
       const storedNow = (await decodeOrNull(outcome.storedNow, sid)) as Fields | null
       for (const key of storedNow ? contestedKeys(changed, loaded, storedNow) : changed) contested.add(key)
-      text = storedNow ? encode(withChanges(storedNow, saving, changed), sid) : own
+      writing = storedNow ? withChanges(storedNow, saving, changed) : saving
+      text = writing === saving ? own : encode(writing, sid)
       expected = outcome.storedNow
+      storedOwner = storedNow ? ownerAsStored(storedNow) : UNKNOWN_OWNER
     }
     throw storeError(
       'ERR_SAVE_CONFLICT',
       `the session was saved by other requests ${MAX_SAVE_ATTEMPTS} times while this save tried to merge into it`,
     )
+  }
+
+  // The userId option may throw on what an older version stored: its owner is then unknown, never the saving one's.
+  function ownerAsStored(stored: SessionRecord): string | undefined | typeof UNKNOWN_OWNER {
+    try {
+      return parts.ownerOf(stored)
+    } catch {
+      return UNKNOWN_OWNER
+    }
+  }
+
+  // The session was destroyed since it was loaded: nothing was written. An index entry filed beside the
+  // refused write is taken back; were that to fail, the entry's next listing finds no session and prunes it.
+  async function refused(sid: string, owner: string | undefined, recorded: Promise<string> | undefined) {
+    lazyTouch.forget(sid)
+    await parts.unrecord(owner, sid, recorded).catch(() => {})
+    events.staleSession({ operation: 'set' })
   }
 
   // What another version of the application wrote and this one cannot read is replaced by this save whole.

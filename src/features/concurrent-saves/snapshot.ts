@@ -11,20 +11,36 @@ export interface Snapshot {
   readonly stored: string
 }
 
-const snapshots = new WeakMap<object, Snapshot>()
-
-/** The snapshot of a session object the store handed out or wrote; undefined for a plain object it never saw. */
-export const snapshotOf = (session: object): Snapshot | undefined => snapshots.get(session)
-
-/** The snapshot of the object as the session `sid`; undefined when it never was that session. */
-export function snapshotAs(session: object, sid: string): Snapshot | undefined {
-  const snapshot = snapshots.get(session)
-  return snapshot?.sid === sid ? snapshot : undefined
+/**
+ * A session read in bulk (all(), sessions()): known to have existed, its text not kept (that would hold
+ * the text of every session read beside its object). Its save writes only while the session still exists.
+ */
+export interface Sighting {
+  readonly sid: string
+  readonly base?: undefined
 }
 
-export function rememberSnapshot(session: object, snapshot: Snapshot): void {
-  snapshots.set(session, snapshot)
+/**
+ * The snapshots of one store's session objects. Each store keeps its own, so that an object read from one
+ * store and saved into another (a migration script) is new there, not mistaken for one loaded from it.
+ */
+export function snapshotMemory() {
+  const snapshots = new WeakMap<object, Snapshot | Sighting>()
+  return {
+    /** The snapshot of an object this store handed out or wrote; undefined for one it never saw. */
+    of: (session: object): Snapshot | Sighting | undefined => snapshots.get(session),
+    /** The snapshot of the object as the session `sid`; undefined when it never was that session here. */
+    as(session: object, sid: string): Snapshot | Sighting | undefined {
+      const snapshot = snapshots.get(session)
+      return snapshot?.sid === sid ? snapshot : undefined
+    },
+    remember(session: object, snapshot: Snapshot | Sighting): void {
+      snapshots.set(session, snapshot)
+    },
+  }
 }
+
+export type SnapshotMemory = ReturnType<typeof snapshotMemory>
 
 /** A loaded session: its object's state and Redis's are the same text. */
 export const loadedFrom = (sid: string, text: string): Snapshot => ({ sid, base: text, stored: text })
