@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import session from 'express-session'
 import type { RedisSessionStore, SessionWithId } from '../src/index.js'
@@ -16,15 +17,27 @@ export const SESSION_COOKIE = 'demo.sid'
 const DAY_MS = 24 * 60 * 60 * 1000
 const ADMIN_SAMPLE_SIZE = 10
 const MAX_NAME_LENGTH = 64
+export const DEFAULT_SLOW_REQUEST_MS = 5_000
+/** However it is configured, a slow request holds its connection no longer than this. */
+export const MAX_SLOW_REQUEST_MS = 30_000
+const REVOKED_NOTICE =
+  'You were signed out while your slow request was running: its session was revoked, and the store did not write it back.'
 
 export interface DemoAppOptions {
   store: RedisSessionStore
   /** Signs the session cookie; it must stay the same across restarts for sessions to survive them. */
   secret: string
+  /** How long the slow request holds before it saves (default 5 s, at most 30 s). */
+  slowRequestMs?: number
 }
 
 /** The demo's Express app: every page, on express-session with the given store. */
-export function demoApp({ store, secret }: DemoAppOptions): express.Express {
+export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS }: DemoAppOptions): express.Express {
+  const holdMs = Math.min(Math.max(slowRequestMs, 0), MAX_SLOW_REQUEST_MS)
+  let staleSessions = 0
+  store.on('staleSession', () => {
+    staleSessions++
+  })
   const app = express()
   app.disable('x-powered-by')
   // Browsers ask for an icon on every page; answered before the session, it neither reads nor writes one.
@@ -45,15 +58,20 @@ export function demoApp({ store, secret }: DemoAppOptions): express.Express {
 
   app.get('/', (req, res) => {
     const user = req.session.user
-    if (!user) return void res.send(signInPage())
-    req.session.visits = (req.session.visits ?? 0) + 1
-    res.send(homePage(user, req.session.visits))
+    if (!user) {
+      const revoked = req.query.revoked === 'slow-request'
+      return void res.send(signInPage({ notice: revoked ? REVOKED_NOTICE : undefined }))
+    }
+    const visits = (req.session.visits ?? 0) + 1
+    req.session.visits = visits
+    const { slowRequests = 0, slowRequestFinishedAt } = req.session
+    res.send(homePage({ user, visits, slowRequestMs: holdMs, slowRequests, slowRequestFinishedAt }))
   })
 
   app.post('/sign-in', async (req, res) => {
     const name = String(req.body?.name ?? '').trim()
     if (name === '' || name.length > MAX_NAME_LENGTH) {
-      return void res.status(400).send(signInPage(`Type a name of 1 to ${MAX_NAME_LENGTH} characters.`))
+      return void res.status(400).send(signInPage({ error: `Type a name of 1 to ${MAX_NAME_LENGTH} characters.` }))
     }
     // A new session id at sign-in, so that an id planted before it (session fixation) is worth nothing.
     await promised((done) => req.session.regenerate(done))
@@ -89,8 +107,26 @@ export function demoApp({ store, secret }: DemoAppOptions): express.Express {
     res.clearCookie(SESSION_COOKIE).redirect(303, '/')
   })
 
+  // A request that outlives a sign-out elsewhere, as a slow upload would: its session was loaded before the sign-out.
+  app.post('/slow-request', signedIn, async (req, res) => {
+    console.log(`demo: a slow request is holding for ${holdMs} ms`)
+    await sleep(holdMs)
+    req.session.slowRequests = (req.session.slowRequests ?? 0) + 1
+    req.session.slowRequestFinishedAt = Date.now()
+    // Saved before responding, rather than by express-session after it, so that the response can tell what became of it.
+    await promised((done) => req.session.save(done))
+    if (await store.get(req.sessionID)) {
+      console.log('demo: a slow request finished, and its change was saved')
+      return void res.redirect(303, '/')
+    }
+    console.log('demo: a slow request finished after its session was revoked: its change was not written back')
+    await promised((done) => req.session.destroy(done))
+    res.clearCookie(SESSION_COOKIE).redirect(303, '/?revoked=slow-request')
+  })
+
   app.get('/admin', async (req, res) => {
-    res.send(adminPage(req.session.user, await store.length(), await sample(store.sessions(), ADMIN_SAMPLE_SIZE)))
+    const found = await sample(store.sessions(), ADMIN_SAMPLE_SIZE)
+    res.send(adminPage(req.session.user, await store.length(), found, staleSessions))
   })
 
   app.use((_req, res) => void res.status(404).send(errorPage(404, 'There is no such page.')))

@@ -28,11 +28,16 @@ const moment = (ms: number) => {
 /** The first characters of a session id: enough to tell sessions apart, not enough to steal one. */
 const shortId = (sid: string) => `${sid.slice(0, 8)}…`
 
-export function signInPage(error?: string): string {
+export interface SignInMessages {
+  error?: string | undefined
+  notice?: string | undefined
+}
+
+export function signInPage({ error, notice }: SignInMessages = {}): string {
   return page(
     'Sign in',
     undefined,
-    html`${error ? html`<p class="error">${error}</p>` : ''}
+    html`${error ? html`<p class="error">${error}</p>` : ''}${notice ? html`<p class="notice" id="notice">${notice}</p>` : ''}
     <p>Any name will do: the demo has no passwords. Your session lives in Redis.</p>
     <form method="post" action="/sign-in">
       <label>Name <input name="name" required maxlength="64" autofocus></label>
@@ -41,14 +46,40 @@ export function signInPage(error?: string): string {
   )
 }
 
-export function homePage(user: string, visits: number): string {
+export interface HomeView {
+  user: string
+  visits: number
+  /** How long the slow request holds. */
+  slowRequestMs: number
+  /** How many slow requests of this session finished and were saved, and when the last one did. */
+  slowRequests: number
+  slowRequestFinishedAt: number | undefined
+}
+
+export function homePage(view: HomeView): string {
+  const { user, visits } = view
   return page(
     `Hello, ${user}`,
     user,
     html`<p>You have visited this page <strong id="visits">${visits}</strong> ${visits === 1 ? 'time' : 'times'}
     in this session. Reload to count up; the count is kept in Redis, so it survives restarts of this app.</p>
-    <p>Sign in with the same name in another browser and look at <a href="/sessions">your sessions</a>.</p>`,
+    <p>Sign in with the same name in another browser and look at <a href="/sessions">your sessions</a>.</p>
+    ${slowRequestSection(view)}`,
   )
+}
+
+function slowRequestSection({ user, slowRequestMs, slowRequests, slowRequestFinishedAt }: HomeView): SafeHtml {
+  const saved =
+    slowRequests > 0 && slowRequestFinishedAt !== undefined
+      ? html`<p id="slow-requests">Slow requests saved in this session: <strong id="slow-request-count">${slowRequests}</strong>,
+        the last one finished at ${moment(slowRequestFinishedAt)}.</p>`
+      : ''
+  return html`<h2>Revocation that sticks</h2>
+    <p>The slow request takes ${slowRequestMs / 1000} s and then saves a change to this session. While it runs, press
+    <em>Sign out everywhere</em> under <a href="/sessions">your sessions</a> in another browser signed in as
+    <strong>${user}</strong>: the store refuses to write back a session revoked since it was loaded, so this browser
+    ends signed out.</p>
+    <form method="post" action="/slow-request"><button>Start a slow request</button></form>${saved}`
 }
 
 export interface SessionRow {
@@ -85,7 +116,12 @@ export interface SampledSession {
   expires: number | undefined
 }
 
-export function adminPage(user: string | undefined, count: number, sample: readonly SampledSession[]): string {
+export function adminPage(
+  user: string | undefined,
+  count: number,
+  sample: readonly SampledSession[],
+  staleSessions: number,
+): string {
   const row = (session: SampledSession) =>
     html`<tr><td><code>${shortId(session.sid)}</code></td><td>${session.user ?? html`<em>nobody</em>`}</td>
       <td>${session.expires === undefined ? '-' : moment(session.expires)}</td></tr>`
@@ -94,7 +130,9 @@ export function adminPage(user: string | undefined, count: number, sample: reado
     user,
     html`<p>The store holds <strong id="session-count">${count}</strong> ${count === 1 ? 'session' : 'sessions'}
     (<code>store.length()</code>). The first ${sample.length} from <code>store.sessions()</code>, read page by page with SCAN:</p>
-    <table><thead><tr><th>Session</th><th>User</th><th>Expires</th></tr></thead><tbody>${sample.map(row)}</tbody></table>`,
+    <table><thead><tr><th>Session</th><th>User</th><th>Expires</th></tr></thead><tbody>${sample.map(row)}</tbody></table>
+    <p>Saves and touches refused because their session had been revoked since it was loaded
+    (<code>'staleSession'</code> events), since the demo started: <strong id="stale-sessions">${staleSessions}</strong>.</p>`,
   )
 }
 

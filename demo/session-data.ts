@@ -5,6 +5,9 @@ export interface DemoSessionData {
   signedInAt: number
   lastSeen: number
   browser: string
+  /** How many slow requests of this session finished and were saved, and when the last one did. */
+  slowRequests?: number
+  slowRequestFinishedAt?: number
 }
 
 declare module 'express-session' {

@@ -1,13 +1,19 @@
 import type { Page } from 'playwright-core'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
 import { type Browser, CHROMIUM_PATH, chromiumIsInstalled, launchBrowser } from './helpers/browser.js'
 import { type DemoProcess, startDemo } from './helpers/demo-process.js'
+import { sidIn } from './helpers/express-app.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
+import { waitFor } from './helpers/poll.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 
 const NAME = 'Ada <img src=x onerror=alert(1)> & co'
 const DEMO_PREFIX = 'demo:sess:'
+const INDEX_KEY = userIndexPrefixFor(DEMO_PREFIX) + NAME
+// Long enough for the other browser to act while the slow request holds; the test checks that it did.
+const SLOW_REQUEST_MS = 3_000
 
 interface Context {
   server: ServerProcess
@@ -24,15 +30,17 @@ async function press(page: Page, button: string): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button }).click()])
 }
 
-async function signIn(page: Page, url: string, name: string): Promise<void> {
-  await page.goto(url)
-  await page.getByLabel('Name').fill(name)
-  await press(page, 'Sign in')
-}
-
 const visits = async (page: Page) => Number(await page.locator('#visits').textContent())
 const signedInAs = async (page: Page) =>
   (await page.locator('#user').count()) === 0 ? undefined : await page.locator('#user').textContent()
+
+/** Signs in as `name`, after signing out if an earlier test left the browser signed in. */
+async function signIn(page: Page, url: string, name: string): Promise<void> {
+  await page.goto(url)
+  if ((await signedInAs(page)) !== undefined) await press(page, 'Sign out')
+  await page.getByLabel('Name').fill(name)
+  await press(page, 'Sign in')
+}
 
 async function sessionRows(page: Page, url: string) {
   await page.goto(new URL('/sessions', url).href)
@@ -45,13 +53,56 @@ async function sessionRows(page: Page, url: string) {
 
 const demoKeys = async (redis: Inspector) => (await redis.keys()).filter((key) => key.startsWith(DEMO_PREFIX))
 
+const demoEnv = (server: ServerProcess, port: number) => ({
+  REDIS_URL: server.url,
+  PORT: String(port),
+  DEMO_SLOW_REQUEST_MS: String(SLOW_REQUEST_MS),
+})
+
+/** The session id in the browser's demo cookie. */
+async function sidOf(browser: Browser, url: string): Promise<string> {
+  const cookie = (await browser.context.cookies(url)).find((candidate) => candidate.name === 'demo.sid')
+  assert.ok(cookie, 'the browser has a session cookie')
+  return sidIn(`${cookie.name}=${cookie.value}`)
+}
+
+const HOLDING = 'demo: a slow request is holding'
+/** How many times the demo has printed `text`. */
+const timesPrinted = (demo: DemoProcess, text: string) => demo.output().split(text).length - 1
+
+/**
+ * Starts a slow request in `page` and, once the demo reports it holding (its session loaded), runs
+ * `meanwhile` in another browser; checks that the slow request was still holding when `meanwhile` was
+ * done, then waits for the page the slow request ends on.
+ */
+async function slowRequestAround(page: Page, demo: DemoProcess, meanwhile: () => Promise<void>): Promise<void> {
+  const holding = timesPrinted(demo, HOLDING)
+  const clicked = Date.now()
+  const ended = press(page, 'Start a slow request')
+  // Awaited below; until then a failure must not count as an unhandled rejection.
+  ended.catch(() => {})
+  await waitFor('the demo to report the slow request holding', () => timesPrinted(demo, HOLDING) > holding, {
+    timeoutMs: SLOW_REQUEST_MS,
+  })
+  await meanwhile()
+  // The hold began after the click, so it had not ended before clicked + SLOW_REQUEST_MS.
+  const elapsed = Date.now() - clicked
+  assert.ok(elapsed < SLOW_REQUEST_MS, `the other browser was done while the slow request held (${elapsed} ms)`)
+  await ended
+}
+
+async function staleSessionCount(page: Page, url: string): Promise<number> {
+  await page.goto(new URL('/admin', url).href)
+  return Number(await page.locator('#stale-sessions').textContent())
+}
+
 function browserSuite() {
   const test = suite<Context>('the demo in a real browser (Chromium)')
 
   test.before(async (context) => {
     context.server = await startRedis()
     context.redis = await standaloneInspector(context.server)
-    context.demo = await startDemo({ REDIS_URL: context.server.url, PORT: '0' })
+    context.demo = await startDemo(demoEnv(context.server, 0))
     context.laptop = await launchBrowser()
     context.phone = await launchBrowser()
     context.laptopPage = await context.laptop.context.newPage()
@@ -83,7 +134,7 @@ function browserSuite() {
     const before = context.demo
     assert.is(await before.stop(), 0, `the demo exits cleanly on SIGTERM:\n${before.output()}`)
     assert.match(before.output(), 'demo: stopped')
-    context.demo = await startDemo({ REDIS_URL: context.server.url, PORT: String(before.port) })
+    context.demo = await startDemo(demoEnv(context.server, before.port))
     assert.is.not(context.demo.pid, before.pid)
     await context.laptopPage.reload()
     assert.is(await signedInAs(context.laptopPage), NAME)
@@ -133,6 +184,38 @@ function browserSuite() {
       assert.ok(await page.getByRole('button', { name: 'Sign in' }).isVisible())
     }
     assert.equal(await demoKeys(context.redis), [])
+  })
+
+  test('saves the change of a slow request when no other browser signs out meanwhile', async (context) => {
+    const { laptop, laptopPage, phonePage, demo, redis } = context
+    await signIn(laptopPage, demo.url, NAME)
+    await signIn(phonePage, demo.url, NAME)
+    const sid = await sidOf(laptop, demo.url)
+    await slowRequestAround(laptopPage, demo, () => sessionRows(phonePage, demo.url).then(() => {}))
+    assert.is(await signedInAs(laptopPage), NAME)
+    assert.is(await laptopPage.locator('#slow-request-count').textContent(), '1')
+    const stored = JSON.parse((await redis.get(DEMO_PREFIX + sid)) ?? 'null')
+    assert.is(stored?.slowRequests, 1, 'the slow request wrote its change')
+    assert.ok((await redis.zRange(INDEX_KEY, 0, -1)).includes(sid), "the user's index lists the session")
+  })
+
+  test('signs a slow request out when another browser signs out everywhere while it holds', async (context) => {
+    const { laptop, laptopPage, phonePage, demo, redis } = context
+    await signIn(laptopPage, demo.url, NAME)
+    await signIn(phonePage, demo.url, NAME)
+    const sid = await sidOf(laptop, demo.url)
+    const staleBefore = await staleSessionCount(phonePage, demo.url)
+    await sessionRows(phonePage, demo.url)
+    await slowRequestAround(laptopPage, demo, () => press(phonePage, 'Sign out everywhere'))
+
+    assert.is(await signedInAs(laptopPage), undefined, 'the slow request ends on the signed-out page')
+    assert.match((await laptopPage.locator('#notice').textContent()) ?? '', 'did not write it back')
+    await laptopPage.reload()
+    assert.is(await signedInAs(laptopPage), undefined, 'and a reload stays signed out')
+    assert.ok(await laptopPage.getByRole('button', { name: 'Sign in' }).isVisible())
+    assert.is(await redis.get(DEMO_PREFIX + sid), null, 'the session is not written back to Redis')
+    assert.not.ok((await redis.zRange(INDEX_KEY, 0, -1)).includes(sid), "nor put back in the user's index")
+    assert.is(await staleSessionCount(phonePage, demo.url), staleBefore + 1, "the refused save is a 'staleSession'")
   })
 
   test.run()
