@@ -156,3 +156,21 @@ export const sentinelClientName = (library: SentinelLibrary) => `${library} ${fa
 export const SENTINEL_LIBRARIES = CLIENT_LIBRARIES.filter(
   (library): library is SentinelLibrary => library !== 'node-redis 4',
 )
+
+// What each library sends before it calls itself ready, and the options that send none of it.
+const READY_ON_CONNECT: Record<ClientLibrary, LibraryOptions> = {
+  // node-redis 6 speaks RESP3 unless told otherwise, and so sends HELLO; node-redis 5 sends HELLO whenever RESP is set.
+  'node-redis 6': { disableClientInfo: true, RESP: 2 },
+  'node-redis 5': { disableClientInfo: true },
+  'node-redis 4': { disableClientInfo: true },
+  // ioredis 6 speaks RESP3 (HELLO) by default; ioredis 5 and 6 send CLIENT SETINFO; all of them send INFO first.
+  'ioredis 6': { enableReadyCheck: false, disableClientInfo: true, protocol: 2 },
+  'ioredis 5': { enableReadyCheck: false, disableClientInfo: true },
+  iovalkey: { enableReadyCheck: false },
+}
+
+/**
+ * Options under which the library's client is ready as soon as its TCP connection is up, sending no handshake
+ * (HELLO, CLIENT SETINFO, INFO) first: against a server that never answers, it is ready and its commands wait.
+ */
+export const readyOnConnect = (library: ClientLibrary): LibraryOptions => READY_ON_CONNECT[library]

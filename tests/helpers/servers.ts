@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import calculateSlot from 'cluster-key-slot'
 import { redisBinary, valkeyBinary } from '../../dev/redis-binary.js'
 import { loopbackArgs, type ServerProcess, startServerProcess } from '../../dev/server-process.js'
@@ -312,4 +312,72 @@ export async function startSilentServer(): Promise<SilentServer> {
         server.close(() => resolve())
       }),
   }
+}
+
+export interface BlackHole {
+  host: string
+  port: number
+  close(): Promise<void>
+}
+
+// Listens with the smallest backlog Node.js passes on, says so, then blocks its event loop for good: it never
+// accepts a connection. fs.writeSync, because a write to a pipe could otherwise wait for the loop that never turns.
+const NEVER_ACCEPTS = `
+const server = require('node:net').createServer()
+server.listen({ port: Number(process.argv[1]), host: '127.0.0.1', backlog: 1 }, () => {
+  require('node:fs').writeSync(1, 'listening\\n')
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)
+})
+`
+// The accept queue of a backlog of 1 holds two connections; the few more allowed for cover other kernels' rounding.
+const MOST_FILLERS = 8
+const FILLER_CONNECT_MS = 200
+const PROOF_MS = 1000
+
+/**
+ * An address on loopback where the TCP handshake is never answered, as with a host that is down or a firewall
+ * that drops packets: a process listens there and never accepts, and connections of the helper's own fill its
+ * accept queue, so that the kernel drops every further SYN and a connect waits in SYN_SENT. It resolves only
+ * once a plain net.connect has failed to connect there within 1 s; close() stops the process by PID.
+ */
+export async function startBlackHole(): Promise<BlackHole> {
+  const listener = await startServerProcess({
+    binary: process.execPath,
+    args: (port) => ['-e', NEVER_ACCEPTS, String(port)],
+    readyText: 'listening',
+  })
+  const fillers: Socket[] = []
+  const close = async () => {
+    for (const socket of fillers) socket.destroy()
+    await listener.stop()
+  }
+  try {
+    while (fillers.length < MOST_FILLERS && (await connectsWithin(listener, FILLER_CONNECT_MS, fillers))) {}
+    if (await connectsWithin(listener, PROOF_MS, fillers))
+      throw new Error(`port ${listener.port} still completes TCP handshakes after ${fillers.length} connections`)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { host: listener.host, port: listener.port, close }
+}
+
+/** Whether a TCP connection to the address is established within `ms`; one that is, is kept open in `kept`. */
+function connectsWithin({ host, port }: Address, ms: number, kept: Socket[]): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      resolve(false)
+    }, ms)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      kept.push(socket)
+      resolve(true)
+    })
+    socket.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+  })
 }
