@@ -10,13 +10,11 @@ const TOUCH_MEMORY_SIZE = 10_000
 export interface TouchMemory {
   /** The moment a write is sent, for `wrote` (the memory's clock). */
   now(): number
-  /** Seconds to give a key when writing or touching it: the session's own, plus the touchAfter margin. */
-  padded(seconds: number): number
-  /** set() or touch() just gave the key of `sid`, holding `text`, `seconds` (unpadded) to live, starting at `since`. */
+  /** set() or touch() just gave the key of `sid`, holding `text`, `seconds` to live, starting at `since`. */
   wrote(sid: string, text: string | undefined, seconds: number, since: number): void
   /** get() just read `text` (or nothing usable, null) for `sid`. */
   read(sid: string, text: string | null): void
-  /** Whether the key's expiry is already at or beyond where a touch for `seconds` would need it. */
+  /** Whether the key's expiry is already within touchAfter of where a touch for `seconds` would put it. */
   canSkipTouch(sid: string, seconds: number): boolean
   forget(sid: string): void
 }
@@ -32,9 +30,10 @@ interface Known {
 }
 
 /**
- * With `touchAfter` N > 0, every write gives the key N seconds beyond the session's own expiry, and
- * touch() is skipped while the key's known expiry is still at or beyond the session's expiry. So a
- * key outlives its cookie by at most N seconds and never dies before it.
+ * With `touchAfter` N > 0, touch() is skipped while the key's known expiry is at most N seconds short of
+ * where the touch would put it. Keys get exactly the session's own lifetime, never more: a session may so
+ * end up to N seconds before its idle timeout, never after it (a cookie replayed after the timeout finds
+ * nothing), and an active user's key is renewed at least every N seconds.
  *
  * The knowledge is only what this process itself wrote or touched: a stored cookie cannot tell it,
  * since express-session renews `cookie.expires` before every touch. Other instances sharing the
@@ -42,7 +41,7 @@ interface Known {
  */
 export function touchMemory(touchAfter: number, size = TOUCH_MEMORY_SIZE): TouchMemory {
   if (touchAfter <= 0) return forgetful
-  const margin = touchAfter
+  const leewayMs = touchAfter * 1000
   // A Map iterates in insertion order; re-inserting on use makes its first entry the least recently used.
   const known = new Map<string, Known>()
 
@@ -57,12 +56,11 @@ export function touchMemory(touchAfter: number, size = TOUCH_MEMORY_SIZE): Touch
 
   return {
     now: monotonicNow,
-    padded: (seconds) => seconds + margin,
     wrote(sid, text, seconds, since) {
       const current = text ?? known.get(sid)?.text
       // A touch of a session this process never read or wrote: nothing to tie the knowledge to.
       if (current === undefined) return
-      remember(sid, { expiresNoEarlierThan: since + (seconds + margin) * 1000, text: current })
+      remember(sid, { expiresNoEarlierThan: since + seconds * 1000, text: current })
     },
     read(sid, text) {
       if (text === null) {
@@ -78,7 +76,7 @@ export function touchMemory(touchAfter: number, size = TOUCH_MEMORY_SIZE): Touch
     },
     canSkipTouch(sid, seconds) {
       const entry = known.get(sid)
-      return entry !== undefined && entry.expiresNoEarlierThan >= monotonicNow() + seconds * 1000
+      return entry !== undefined && entry.expiresNoEarlierThan >= monotonicNow() + seconds * 1000 - leewayMs
     },
     forget: (sid) => void known.delete(sid),
   }
@@ -86,7 +84,6 @@ export function touchMemory(touchAfter: number, size = TOUCH_MEMORY_SIZE): Touch
 
 const forgetful: TouchMemory = {
   now: () => 0,
-  padded: (seconds) => seconds,
   wrote: () => {},
   read: () => {},
   canSkipTouch: () => false,

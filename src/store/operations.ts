@@ -131,7 +131,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     snapshots.remember(session, loadedFrom(sid, text))
   }
 
-  const expiryFor = (seconds: number) => (settings.disableTTL ? undefined : lazyTouch.padded(seconds))
+  const expiryFor = (seconds: number) => (settings.disableTTL ? undefined : seconds)
 
   const saveLoaded = conditionalSave({
     client,
@@ -169,14 +169,13 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   async function extend(sid: string, session: SessionRecord, seconds: number, operation: 'set' | 'touch') {
     // Without a TTL there is nothing to move: the key lives until it is destroyed.
     if (settings.disableTTL) return
-    // The key (and the index entry, written with the same expiry) already outlives the cookie.
+    // The key (and the index entry, written with the same expiry) already lives almost as long as a touch would make it.
     if (lazyTouch.canSkipTouch(sid, seconds)) return
     // The index is re-scored too (and learns of sessions saved before it existed).
     const owner = users.ownerOf(session)
     const since = lazyTouch.now()
-    const expiry = lazyTouch.padded(seconds)
-    const recorded = users.record(owner, sid, expiry)
-    const extended = await withIndexUpdate(client.expire(keyOf(sid), expiry), recorded)
+    const recorded = users.record(owner, sid, seconds)
+    const extended = await withIndexUpdate(client.expire(keyOf(sid), seconds), recorded)
     if (Number(extended) === 1) {
       lazyTouch.wrote(sid, undefined, seconds, since)
       return
