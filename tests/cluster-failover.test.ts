@@ -36,12 +36,13 @@ const WRITES_AFTER_REROUTE = 20
 /** The store's codes for a call that fails while a master is down (README, "What happens when Redis is down"). */
 const OUTAGE_CODES = ['ERR_STORE_TIMEOUT', 'ERR_STORE_NOT_CONNECTED']
 /**
- * The clients' own errors the store passes on. node-redis 6 rejects a command in flight when the node's
- * socket closes, and the commands queued for a dead node when it re-routes; ioredis gives a command up
- * after `maxRedirections` tries against a node that is gone or a cluster that is down.
+ * The clients' own errors the store passes on. node-redis 6 rejects a command in flight when the killed
+ * node's socket closes (or is reset, when the command was still unread in it), and the commands queued
+ * for the dead node when it re-routes; ioredis gives a command up after `maxRedirections` tries against
+ * a node that is gone or a cluster that is down.
  */
 const CLIENT_FAILURES = {
-  'node-redis': ['node-redis SocketClosedUnexpectedlyError', 'node-redis DisconnectsClientError'],
+  'node-redis': ['node-redis SocketClosedUnexpectedlyError', 'ECONNRESET', 'node-redis DisconnectsClientError'],
   ioredis: ['ioredis "Too many Cluster redirections"'],
 }
 const allowedFailures = (name: string) => [
