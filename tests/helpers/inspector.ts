@@ -65,9 +65,22 @@ async function nodeClient({ host, port }: Address) {
   return client
 }
 
-export async function standaloneInspector(address: Address): Promise<Inspector> {
+/** An inspector of one server that also sends any command as it is (WAIT, CLUSTER KEYSLOT, ...). */
+export interface ServerInspector extends Inspector {
+  send(args: string[]): Promise<unknown>
+}
+
+/**
+ * One server, directly. On a cluster node that is that node alone: a key of another node's slots is a
+ * MOVED error, and `readOnly` (READONLY first) lets a replica answer reads from its own copy of its master's keys.
+ */
+export async function standaloneInspector(address: Address, { readOnly = false } = {}): Promise<ServerInspector> {
   const client = await nodeClient(address)
-  return inspectorOn(client, [client], async () => void (await client.disconnect()))
+  if (readOnly) await client.sendCommand(['READONLY'])
+  return {
+    ...inspectorOn(client, [client], async () => void (await client.disconnect())),
+    send: (args) => client.sendCommand(args),
+  }
 }
 
 /** Single-key commands through a node-redis 6 cluster (routed by slot); KEYS and INFO on each master as the cluster is now. */

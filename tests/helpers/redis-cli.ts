@@ -33,6 +33,8 @@ export interface ClusterNode {
   id: string
   port: number
   role: 'master' | 'replica'
+  /** The id of the master a replica replicates; undefined for a master. */
+  replicaOf: string | undefined
   failed: boolean
   /** The slot ranges a master serves, [first, last] inclusive. */
   slots: Array<[number, number]>
@@ -44,12 +46,13 @@ export function clusterNodes(text: string): ClusterNode[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      const [id = '', address = '', flags = '', , , , , , ...slots] = line.trim().split(' ')
+      const [id = '', address = '', flags = '', master = '-', , , , , ...slots] = line.trim().split(' ')
       const flagList = flags.split(',')
       return {
         id,
         port: Number(address.split('@')[0]?.split(':').at(-1)),
         role: flagList.includes('master') ? 'master' : 'replica',
+        replicaOf: master === '-' ? undefined : master,
         failed: flagList.includes('fail') || flagList.includes('fail?') || flagList.includes('noaddr'),
         slots: slots
           .filter((slot) => !slot.startsWith('['))

@@ -1,5 +1,7 @@
 import { connect, createServer, type Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import calculateSlot from 'cluster-key-slot'
+import { createClient } from 'redis'
 import { redisBinary, valkeyBinary } from '../../dev/redis-binary.js'
 import { loopbackArgs, type ServerProcess, startServerProcess } from '../../dev/server-process.js'
 import { waitFor } from './poll.js'
@@ -140,13 +142,19 @@ export interface RunningCluster {
   topology(): Promise<ClusterNode[]>
   /** The process of the node that serves a key's slot now. */
   masterOf(key: string): Promise<ServerProcess>
-  /** Kills a master by PID and resolves once one of its replicas serves its slots and the cluster is ok. */
-  failOver(master: ServerProcess): Promise<void>
+  /**
+   * Kills a master by PID and resolves once one of its replicas serves its slots and the cluster is ok,
+   * with the moment (performance.now()) the master had exited.
+   */
+  failOver(master: ServerProcess): Promise<{ killedAt: number }>
   stop(): Promise<void>
 }
 
-// Short enough that a failover takes a few seconds, long enough that a loaded CI machine does not start one by itself.
-const NODE_TIMEOUT_MS = 3000
+/**
+ * Short enough that a failover takes a few seconds, long enough that a loaded CI machine does not start one by itself.
+ * No replica can take over a killed master's slots sooner: it must first miss the master's answers for this long.
+ */
+export const CLUSTER_NODE_TIMEOUT_MS = 3000
 
 /**
  * Starts six redis-server processes with cluster mode on (each on free ports, each in a directory of
@@ -156,6 +164,7 @@ const NODE_TIMEOUT_MS = 3000
 export async function startCluster(): Promise<RunningCluster> {
   const binary = redisBinary()
   const processes: ServerProcess[] = []
+  const connections = nodeConnections()
   try {
     for (let i = 0; i < 6; i++) processes.push(await startClusterNode(binary))
     await redisCli(
@@ -168,14 +177,69 @@ export async function startCluster(): Promise<RunningCluster> {
       '--cluster-yes',
     )
     await waitFor('every node to see a healthy cluster of 3 masters and 3 replicas', () =>
-      everyNode(processes, healthy(3, 3)),
+      everyNode(connections, processes, healthy(3, 3)),
     )
-    await waitFor('every replica to be in sync with its master', () => replicasInSync(processes))
+    await waitFor('every replica to be in sync with its master', () => replicasInSync(connections, processes))
   } catch (error) {
+    connections.close()
     await Promise.all(processes.map((node) => node.stop()))
     throw error
   }
-  return clusterOf(processes)
+  return clusterOf(processes, connections)
+}
+
+/** What the cluster helper asks one node, by port: the reply of one command, as text. */
+interface NodeConnections {
+  command(port: number, ...args: string[]): Promise<string>
+  /** Drops the connection to one node (it has been killed), or to all of them. */
+  close(port?: number): void
+}
+
+/**
+ * One connection kept open to each node for the helper's own polling. redis-cli would spawn a process
+ * per poll, and spawn() holds up the event loop while it forks (tens of ms, hundreds on a loaded
+ * machine): no store call of the test could settle meanwhile, and the failover test times them.
+ */
+function nodeConnections(): NodeConnections {
+  const open = new Map<number, Promise<CommandClient>>()
+  const connect = async (port: number): Promise<CommandClient> => {
+    const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false } })
+    client.on('error', () => {})
+    await client.connect()
+    return client as unknown as CommandClient
+  }
+  const drop = (port: number) => {
+    void open.get(port)?.then(
+      (client) => client.destroy(),
+      () => {},
+    )
+    open.delete(port)
+  }
+  return {
+    async command(port, ...args) {
+      let client = open.get(port)
+      if (!client) {
+        client = connect(port)
+        open.set(port, client)
+      }
+      try {
+        return String(await (await client).sendCommand(args))
+      } catch (error) {
+        // A connection that failed is opened again on the next poll.
+        drop(port)
+        throw error
+      }
+    },
+    close(port) {
+      for (const each of port === undefined ? [...open.keys()] : [port]) drop(each)
+    },
+  }
+}
+
+/** What the helper needs of a node-redis 6 client. */
+interface CommandClient {
+  sendCommand(args: string[]): Promise<unknown>
+  destroy(): void
 }
 
 const startClusterNode = (binary: string) =>
@@ -189,7 +253,7 @@ const startClusterNode = (binary: string) =>
       '--cluster-config-file',
       'nodes.conf',
       '--cluster-node-timeout',
-      String(NODE_TIMEOUT_MS),
+      String(CLUSTER_NODE_TIMEOUT_MS),
       // A replica takes over however long it has been cut off from its master.
       '--cluster-replica-validity-factor',
       '0',
@@ -199,7 +263,7 @@ const startClusterNode = (binary: string) =>
     ],
   })
 
-function clusterOf(processes: ServerProcess[]): RunningCluster {
+function clusterOf(processes: ServerProcess[], connections: NodeConnections): RunningCluster {
   const alive = new Set(processes)
   const processOn = (port: number) => {
     const found = processes.find((node) => node.port === port)
@@ -209,7 +273,7 @@ function clusterOf(processes: ServerProcess[]): RunningCluster {
   const topology = async () => {
     const [any] = alive
     if (!any) throw new Error('every cluster node is stopped')
-    return clusterNodes(await redisCli(any.port, 'CLUSTER', 'NODES'))
+    return clusterNodes(await connections.command(any.port, 'CLUSTER', 'NODES'))
   }
   const masterOf = async (key: string) => {
     const slot = calculateSlot(key)
@@ -229,33 +293,45 @@ function clusterOf(processes: ServerProcess[]): RunningCluster {
       const before = (await topology()).find((node) => node.port === master.port)
       if (before?.role !== 'master') throw new Error(`node ${master.port} is not a master`)
       await master.kill()
+      const killedAt = performance.now()
       alive.delete(master)
+      connections.close(master.port)
       await waitFor(
         `a replica of ${master.port} to take over its slots`,
         () =>
-          everyNode([...alive], (nodes, info) => info.get('cluster_state') === 'ok' && servesSlotsOf(before, nodes)),
+          everyNode(
+            connections,
+            [...alive],
+            (nodes, info) => info.get('cluster_state') === 'ok' && servesSlotsOf(before, nodes),
+          ),
         { timeoutMs: 60_000 },
       )
+      return { killedAt }
     },
     async stop() {
+      connections.close()
       await Promise.all(processes.map((node) => node.stop()))
     },
   }
 }
 
 async function everyNode(
+  connections: NodeConnections,
   processes: ServerProcess[],
   check: (nodes: ClusterNode[], info: Map<string, string>) => boolean,
 ): Promise<boolean> {
   for (const { port } of processes) {
-    const [nodes, info] = await Promise.all([redisCli(port, 'CLUSTER', 'NODES'), redisCli(port, 'CLUSTER', 'INFO')])
+    const [nodes, info] = await Promise.all([
+      connections.command(port, 'CLUSTER', 'NODES'),
+      connections.command(port, 'CLUSTER', 'INFO'),
+    ])
     if (!check(clusterNodes(nodes), infoFields(info))) return false
   }
   return true
 }
 
-async function replicasInSync(processes: ServerProcess[]): Promise<boolean> {
-  const infos = await Promise.all(processes.map(({ port }) => redisCli(port, 'INFO', 'replication')))
+async function replicasInSync(connections: NodeConnections, processes: ServerProcess[]): Promise<boolean> {
+  const infos = await Promise.all(processes.map(({ port }) => connections.command(port, 'INFO', 'replication')))
   const roles = infos.map(infoFields)
   return roles.every((info) => info.get('role') === 'master' || info.get('master_link_status') === 'up')
 }
