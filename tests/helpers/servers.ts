@@ -151,7 +151,8 @@ const NODE_TIMEOUT_MS = 3000
 /**
  * Starts six redis-server processes with cluster mode on (each on free ports, each in a directory of
  * its own), creates a cluster of 3 masters with one replica each with redis-cli, and resolves once
- * every node sees all slots served and all six nodes.
+ * every node sees all slots served and all six nodes, and lists every replica in CLUSTER SLOTS (so that a
+ * client set up to read from replicas finds them).
  */
 export async function startCluster(): Promise<RunningCluster> {
   const binary = redisBinary()
@@ -171,6 +172,7 @@ export async function startCluster(): Promise<RunningCluster> {
       everyNode(processes, healthy(3, 3)),
     )
     await waitFor('every replica to be in sync with its master', () => replicasInSync(processes))
+    await waitFor('every node to list every replica in CLUSTER SLOTS', () => slotsListReplicas(processes))
   } catch (error) {
     await Promise.all(processes.map((node) => node.stop()))
     throw error
@@ -196,6 +198,9 @@ const startClusterNode = (binary: string) =>
       // Replicas sync at once instead of after the default 5 s batching delay.
       '--repl-diskless-sync-delay',
       '0',
+      // A master's PING moves its replicas' offset past 0 within a second, not ten (see slotsListReplicas).
+      '--repl-ping-replica-period',
+      '1',
     ],
   })
 
@@ -258,6 +263,19 @@ async function replicasInSync(processes: ServerProcess[]): Promise<boolean> {
   const infos = await Promise.all(processes.map(({ port }) => redisCli(port, 'INFO', 'replication')))
   const roles = infos.map(infoFields)
   return roles.every((info) => info.get('role') === 'master' || info.get('master_link_status') === 'up')
+}
+
+// CLUSTER SLOTS, where clients read their map of the cluster, leaves a replica out until the offset it has
+// replicated, gossiped over the cluster bus, is above 0: a client set up to read from replicas would know none.
+async function slotsListReplicas(processes: ServerProcess[]): Promise<boolean> {
+  const [first] = processes
+  const nodes = clusterNodes(await redisCli(first?.port ?? 0, 'CLUSTER', 'NODES'))
+  const replicaIds = nodes.filter((node) => node.role === 'replica').map((node) => node.id)
+  const slots = await Promise.all(processes.map(({ port }) => redisCli(port, 'CLUSTER', 'SLOTS')))
+  return slots.every((reply) => {
+    const lines = reply.split('\n')
+    return replicaIds.every((id) => lines.includes(id))
+  })
 }
 
 const healthy = (masters: number, replicas: number) => (nodes: ClusterNode[], info: Map<string, string>) =>
