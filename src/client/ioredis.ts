@@ -1,3 +1,4 @@
+import { describe } from '../helpers/errors.js'
 import { escapeGlob } from '../helpers/keys.js'
 import { type ConnectionEvents, connectionWatch } from './connection.js'
 import { evalByDigest } from './lua-script.js'
@@ -9,7 +10,14 @@ import type { SessionClient } from './types.js'
 export interface IORedisClient extends ConnectionEvents {
   readonly isCluster: boolean
   readonly status: string
-  readonly options?: { keyPrefix?: string | undefined }
+  readonly options?: {
+    keyPrefix?: string | undefined
+    /** A cluster's: which nodes its reads go to. */
+    scaleReads?: unknown
+    /** A sentinel-managed client's: whether it connects to the master or to a replica. */
+    role?: unknown
+    sentinels?: unknown
+  }
   get(key: string): Promise<string | null>
   set(key: string, value: string, ...expiry: ['EX', number] | []): Promise<unknown>
   expire(key: string, seconds: number): Promise<unknown>
@@ -31,7 +39,32 @@ export const isIORedis = (client: object): client is IORedisClient =>
 // Every way out of 'ready' goes through 'close'; 'reconnecting' and 'end' follow it, 'ready' ends it.
 const IOREDIS_CONNECTION_EVENTS = ['ready', 'close', 'reconnecting', 'end'] as const
 
+// ioredis decides which node a command goes to from the command alone, so a client that reads from replicas cannot
+// be told to send the store's reads to the master; a replica may not have the store's last write yet.
+function refuseReplicaReads(client: IORedisClient): void {
+  const { scaleReads = 'master', role = 'master', sentinels } = client.options ?? {}
+  if (client.isCluster && scaleReads !== 'master') {
+    throw replicaReadsError(
+      `an ioredis (or iovalkey) Cluster with scaleReads ${describe(scaleReads)}`,
+      'scaleReads: "master" (the default)',
+    )
+  }
+  if (!client.isCluster && sentinels && role !== 'master') {
+    throw replicaReadsError(
+      `an ioredis (or iovalkey) client with sentinels and role ${describe(role)}`,
+      'role: "master" (the default)',
+    )
+  }
+}
+
+const replicaReadsError = (what: string, remedy: string) =>
+  new TypeError(
+    `redis-session-store: option "client" must read from the master, but is ${what}, which reads from replicas: ` +
+      `the store could load a session just destroyed, or miss one just created. Give the store a client created with ${remedy}.`,
+  )
+
 export function ioredisAdapter(client: IORedisClient): SessionClient {
+  refuseReplicaReads(client)
   // ioredis adds its keyPrefix to every key argument but neither to SCAN MATCH nor to the keys SCAN returns.
   const clientPrefix = client.options?.keyPrefix ?? ''
   // Taken literally in SCAN MATCH, as the store's own prefix is: `app[1]:` must not match `app1:`.

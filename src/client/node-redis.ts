@@ -22,6 +22,8 @@ export interface NodeRedisClient extends NodeRedisCommands {
 
 export interface NodeRedisCluster extends NodeRedisCommands {
   readonly masters: unknown[]
+  /** node-redis 5 and 6 keep the cluster's options here; node-redis 4 keeps them out of sight. */
+  readonly _options?: { useReplicas?: boolean }
   nodeClient(node: unknown): NodeRedisClient | Promise<NodeRedisClient>
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>
 }
@@ -81,8 +83,15 @@ const scanArgs = (cursor: string, match: string, count: number) => [
   String(count),
 ]
 
-/** Sends a raw command to the one server a client or sentinel stands for. */
-type SendCommand = (args: string[]) => Promise<unknown>
+/** Sends a raw command to the one server a client or sentinel stands for, or on a cluster to the master of `firstKey`. */
+type SendCommand = (args: string[], firstKey?: string) => Promise<unknown>
+
+// A raw command is marked as a write, which a client set up to read from replicas (a cluster's useReplicas, a
+// sentinel's replicaPoolSize) sends to the master: a replica may not have the store's last write yet, and would
+// serve a session just destroyed or miss one just created.
+const getFromMaster = (send: SendCommand) => async (key: string) => asText(await send(['GET', key], key))
+const mGetFromMaster = (send: SendCommand) => async (keys: readonly string[]) =>
+  ((await send(['MGET', ...keys], keys[0])) as unknown[]).map(asText)
 
 // One server holds every key: a page is one MGET or one UNLINK, with no per-key slot arithmetic.
 function singleServerAdapter(kind: string, client: NodeRedisCommands, send: SendCommand): SessionClient {
@@ -105,17 +114,31 @@ export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
 }
 
 export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClient {
-  // The master has every key; a replica could lag behind it.
-  return singleServerAdapter('node-redis sentinel', client, (args) => client.sendCommand(false, args))
+  // The master has every key; a replica could lag behind it. Whether the sentinel has a replica pool is not exposed.
+  const send: SendCommand = (args) => client.sendCommand(false, args)
+  return {
+    ...singleServerAdapter('node-redis sentinel', client, send),
+    get: getFromMaster(send),
+    getMany: mGetFromMaster(send),
+  }
 }
 
+// A cluster that reads from masters keeps its typed GET, which its client-side cache (node-redis 5, 6) can answer.
+const mayReadFromReplicas = (cluster: NodeRedisCluster) =>
+  cluster._options === undefined || cluster._options.useReplicas === true
+
 export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClient {
+  const send: SendCommand = (args, firstKey) => cluster.sendCommand(firstKey, false, args)
   return {
     kind: 'node-redis cluster',
     spansNodes: true,
     ...commonCommands(cluster, CLUSTER_CONNECTION_EVENTS),
+    ...(mayReadFromReplicas(cluster) && {
+      get: getFromMaster(send),
+      getMany: (keys: readonly string[]) => getManyBySlot(keys, mGetFromMaster(send)),
+    }),
     scan: (match, count) => scanEveryMaster(cluster, match, count),
-    evalOnKey: (script, key, args) => evalOn((command) => cluster.sendCommand(key, false, command), script, key, args),
+    evalOnKey: (script, key, args) => evalOn((command) => send(command, key), script, key, args),
   }
 }
 

@@ -30,10 +30,19 @@ export type SentinelLibrary = Exclude<ClientLibrary, 'node-redis 4'>
 /** Options of the library's own (ioredis's keyPrefix, node-redis's RESP), beside the address. */
 type LibraryOptions = Record<string, unknown>
 
+/** How a library's cluster and sentinel clients are set up to read from replicas. */
+export interface ReplicaReads {
+  cluster: LibraryOptions
+  sentinel: LibraryOptions
+  /** Whether one command can still be sent to the master (node-redis's sendCommand with isReadonly false). */
+  masterPerCommand: boolean
+}
+
 interface Family {
   standalone(address: Address, options: LibraryOptions): ClientHandle
   cluster(rootNodes: Address[], options: LibraryOptions): ClientHandle
-  sentinel(sentinels: Address[], name: string): ClientHandle
+  sentinel(sentinels: Address[], name: string, options: LibraryOptions): ClientHandle
+  replicaReads: ReplicaReads
   /** What the library calls its cluster and sentinel clients, for the suites' names. */
   clusterName: string
   sentinelName: string
@@ -76,11 +85,12 @@ function nodeRedis(library: NodeRedisLibrary): Family {
       const cluster = library.createCluster({ rootNodes: rootNodes.map((socket) => ({ socket })), ...options })
       return started(cluster, () => cluster.disconnect())
     },
-    sentinel(sentinelRootNodes, name) {
+    sentinel(sentinelRootNodes, name, options) {
       if (!library.createSentinel) throw new Error('this node-redis has no sentinel client')
-      const sentinel = library.createSentinel({ name, sentinelRootNodes })
+      const sentinel = library.createSentinel({ name, sentinelRootNodes, ...options })
       return started(sentinel, () => sentinel.close())
     },
+    replicaReads: { cluster: { useReplicas: true }, sentinel: { replicaPoolSize: 1 }, masterPerCommand: true },
     clusterName: 'createCluster',
     sentinelName: 'createSentinel',
   }
@@ -97,10 +107,11 @@ function ioredis(Redis: IORedisConstructor, Cluster: IORedisClusterConstructor):
       const cluster = new Cluster(rootNodes, { lazyConnect: true, ...options })
       return started(cluster, () => void cluster.disconnect())
     },
-    sentinel(sentinels, name) {
-      const client = new Redis({ sentinels, name, lazyConnect: true })
+    sentinel(sentinels, name, options) {
+      const client = new Redis({ sentinels, name, lazyConnect: true, ...options })
       return started(client, () => void client.disconnect())
     },
+    replicaReads: { cluster: { scaleReads: 'slave' }, sentinel: { role: 'slave' }, masterPerCommand: false },
     clusterName: 'Cluster',
     sentinelName: 'sentinel mode',
   }
@@ -144,8 +155,15 @@ export const connectCluster = (library: ClientLibrary, rootNodes: Address[], opt
   whenConnected(families[library].cluster(rootNodes, options))
 
 /** A connected sentinel-aware client of the library, for the master the sentinels know by `name`. */
-export const connectSentinel = (library: SentinelLibrary, sentinels: Address[], name: string) =>
-  whenConnected(families[library].sentinel(sentinels, name))
+export const connectSentinel = (
+  library: SentinelLibrary,
+  sentinels: Address[],
+  name: string,
+  options: LibraryOptions = {},
+) => whenConnected(families[library].sentinel(sentinels, name, options))
+
+/** The library's options that make a cluster or sentinel client read from replicas (node-redis useReplicas, ioredis scaleReads). */
+export const replicaReadingOptions = (library: ClientLibrary): ReplicaReads => families[library].replicaReads
 
 /** The suites' name for the library's cluster client ('node-redis 6 createCluster', 'ioredis 6 Cluster'). */
 export const clusterClientName = (library: ClientLibrary) => `${library} ${families[library].clusterName}`

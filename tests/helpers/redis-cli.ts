@@ -28,6 +28,17 @@ export async function infoCounter(port: number, section: string, name: string, f
   return Number(new RegExp(`(?:^|,)${field}=(\\d+)`).exec(value)?.[1] ?? 0)
 }
 
+/** Calls of each command, summed over the servers on these ports, since they started (INFO commandstats). */
+export async function commandCalls(
+  ports: readonly number[],
+  commands: readonly string[],
+): Promise<Map<string, number>> {
+  const infos = await Promise.all(ports.map(async (port) => infoFields(await redisCli(port, 'INFO', 'commandstats'))))
+  const callsOf = (command: string) =>
+    infos.reduce((total, info) => total + Number(/calls=(\d+)/.exec(info.get(`cmdstat_${command}`) ?? '')?.[1] ?? 0), 0)
+  return new Map(commands.map((command) => [command, callsOf(command)]))
+}
+
 /** One node as a node of the cluster sees it (a line of CLUSTER NODES). */
 export interface ClusterNode {
   id: string

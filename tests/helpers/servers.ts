@@ -159,7 +159,8 @@ export const CLUSTER_NODE_TIMEOUT_MS = 3000
 /**
  * Starts six redis-server processes with cluster mode on (each on free ports, each in a directory of
  * its own), creates a cluster of 3 masters with one replica each with redis-cli, and resolves once
- * every node sees all slots served and all six nodes.
+ * every node sees all slots served and all six nodes, and lists every replica in CLUSTER SLOTS (so that a
+ * client set up to read from replicas finds them).
  */
 export async function startCluster(): Promise<RunningCluster> {
   const binary = redisBinary()
@@ -180,6 +181,7 @@ export async function startCluster(): Promise<RunningCluster> {
       everyNode(connections, processes, healthy(3, 3)),
     )
     await waitFor('every replica to be in sync with its master', () => replicasInSync(connections, processes))
+    await waitFor('every node to list every replica in CLUSTER SLOTS', () => slotsListReplicas(connections, processes))
   } catch (error) {
     connections.close()
     await Promise.all(processes.map((node) => node.stop()))
@@ -260,6 +262,9 @@ const startClusterNode = (binary: string) =>
       // Replicas sync at once instead of after the default 5 s batching delay.
       '--repl-diskless-sync-delay',
       '0',
+      // A master's PING moves its replicas' offset past 0 within a second, not ten (see slotsListReplicas).
+      '--repl-ping-replica-period',
+      '1',
     ],
   })
 
@@ -334,6 +339,17 @@ async function replicasInSync(connections: NodeConnections, processes: ServerPro
   const infos = await Promise.all(processes.map(({ port }) => connections.command(port, 'INFO', 'replication')))
   const roles = infos.map(infoFields)
   return roles.every((info) => info.get('role') === 'master' || info.get('master_link_status') === 'up')
+}
+
+// CLUSTER SLOTS, where clients read their map of the cluster, leaves a replica out until the offset it has
+// replicated, gossiped over the cluster bus, is above 0: a client set up to read from replicas would know none.
+async function slotsListReplicas(connections: NodeConnections, processes: ServerProcess[]): Promise<boolean> {
+  const [first] = processes
+  const nodes = clusterNodes(await connections.command(first?.port ?? 0, 'CLUSTER', 'NODES'))
+  const replicaIds = nodes.filter((node) => node.role === 'replica').map((node) => node.id)
+  // The reply's nested arrays, as text: each listed node's id appears in it.
+  const slots = await Promise.all(processes.map(({ port }) => connections.command(port, 'CLUSTER', 'SLOTS')))
+  return slots.every((reply) => replicaIds.every((id) => reply.includes(id)))
 }
 
 const healthy = (masters: number, replicas: number) => (nodes: ClusterNode[], info: Map<string, string>) =>
