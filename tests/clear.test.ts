@@ -21,20 +21,26 @@ const fill = async (prefix: string, count: number) => {
 const keysOf = (commands: string[][], name: string) =>
   commands.filter(([command]) => command === name).map(([, ...keys]) => keys)
 
+/**
+ * Checks that `name` went out once per page: at most one for each SCAN reply (an empty reply sends none),
+ * at least `fewest` (never one command for all), and every one of `total` keys in exactly one of them.
+ */
+function assertOnePerPage(commands: string[][], name: string, total: number, fewest: number): void {
+  const pages = keysOf(commands, name)
+  const scans = keysOf(commands, 'scan').length
+  assert.ok(pages.length <= scans, `${pages.length} ${name} commands for ${scans} SCANs`)
+  assert.ok(pages.length >= fewest, `${pages.length} ${name} commands`)
+  assert.is(pages.flat().length, total)
+  assert.is(new Set(pages.flat()).size, total)
+}
+
 pageByPage('removes 1,000 sessions with one UNLINK per page of the scan, never one command for all', async () => {
   const prefix = uniquePrefix('clear')
   await fill(prefix, 1_000)
   const watch = await watchCommands(server)
   await createRedisStore({ client, prefix, scanCount: 100 }).clear()
   const commands = await watch.stop()
-  const unlinks = keysOf(commands, 'unlink')
-  // At most one UNLINK for each SCAN reply (an empty reply sends none), and never one command for all.
-  assert.ok(
-    unlinks.length <= keysOf(commands, 'scan').length,
-    `${unlinks.length} UNLINKs for ${keysOf(commands, 'scan').length} SCANs`,
-  )
-  assert.ok(unlinks.length >= 5, `${unlinks.length} UNLINK commands`)
-  assert.is(new Set(unlinks.flat()).size, 1_000)
+  assertOnePerPage(commands, 'unlink', 1_000, 5)
   assert.equal(keysOf(commands, 'del'), [])
   assert.equal(
     (await redis.keys()).filter((key) => key.startsWith(prefix)),
@@ -50,13 +56,7 @@ pageByPage('reads every session with one MGET per page, and the iterator yields 
   const all = await store.all()
   const commands = await watch.stop()
   assert.is(all.length, 500)
-  const mgets = keysOf(commands, 'mget')
-  assert.ok(
-    mgets.length <= keysOf(commands, 'scan').length,
-    `${mgets.length} MGETs for ${keysOf(commands, 'scan').length} SCANs`,
-  )
-  assert.ok(mgets.length >= 3, `${mgets.length} MGET commands`)
-  assert.is(new Set(mgets.flat()).size, 500)
+  assertOnePerPage(commands, 'mget', 500, 3)
   assert.equal(keysOf(commands, 'get'), [])
   const seen = new Set<number>()
   for await (const session of store.sessions()) seen.add((session as unknown as { n: number }).n)

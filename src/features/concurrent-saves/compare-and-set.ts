@@ -1,5 +1,13 @@
 import { luaScript } from '../../client/lua-script.js'
 
+/** Lua that writes ARGV[value] to the key, for ARGV[ttl] seconds, or for ever when that is '' (disableTTL). */
+const setFor = (value: number, ttl: number) => `
+if ARGV[${ttl}] == '' then
+  redis.call('SET', KEYS[1], ARGV[${value}])
+else
+  redis.call('SET', KEYS[1], ARGV[${value}], 'EX', ARGV[${ttl}])
+end`
+
 /**
  * KEYS[1]: the session's key. ARGV[1]: the text this process expects there (what it loaded or last wrote);
  * ARGV[2]: the text to write; ARGV[3]: seconds to live, or '' for none (disableTTL).
@@ -9,12 +17,7 @@ import { luaScript } from '../../client/lua-script.js'
  */
 export const COMPARE_AND_SET = luaScript(`
 local current = redis.call('GET', KEYS[1])
-if current == ARGV[1] then
-  if ARGV[3] == '' then
-    redis.call('SET', KEYS[1], ARGV[2])
-  else
-    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-  end
+if current == ARGV[1] then${setFor(2, 3)}
   return 1
 end
 if current == false then return 0 end
@@ -36,11 +39,6 @@ export function compareAndSetOutcome(reply: unknown): CompareAndSetOutcome {
  * session exists, so that a session destroyed since it was read is never written back. Answers 1 or 0.
  */
 export const WRITE_IF_PRESENT = luaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[2] == '' then
-  redis.call('SET', KEYS[1], ARGV[1])
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end${setFor(1, 2)}
 return 1
 `)
