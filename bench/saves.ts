@@ -23,6 +23,8 @@ export interface SavesResult {
   ratioVsRawSet: Record<string, number>
 }
 
+const SAVES_BYTES_PER_ROUND = 100_000_000
+
 const sessionOf = (bytes: number): SessionData => {
   const session = sampleSession() as SessionData & { notes?: string }
   const base = JSON.stringify(session).length
@@ -36,9 +38,10 @@ const sessionOf = (bytes: number): SessionData => {
  */
 export async function benchSaves(server: Address): Promise<SavesResult[]> {
   const setup = await connect(server)
-  const count = settings.operations.count[64] ?? 1_000
   const results: SavesResult[] = []
   for (const bytes of [300, 24_000]) {
+    // Each round stores every session afresh: large ones are fewer, so that a round stays ~100 MB.
+    const count = Math.min(settings.operations.count[64] ?? 1_000, Math.floor(SAVES_BYTES_PER_ROUND / bytes))
     const session = sessionOf(bytes)
     const text = JSON.stringify(session)
     const raw = await connect(server)
