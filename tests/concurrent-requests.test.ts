@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import { inspect } from 'node:util'
 import express from 'express'
 import session from 'express-session'
 import { createClient } from 'redis'
@@ -70,6 +71,10 @@ function appInstance(store: RedisSessionStore, gates: Gates, resave: boolean) {
     if (del) delete data[del]
     if (push) (data.cart as { items: string[] }).items.push(push)
     res.json({ ok: true })
+  })
+  // What console.log(req.session) would print.
+  app.get('/inspect', (req, res) => {
+    res.json({ printed: inspect(req.session, { depth: 5 }) })
   })
   app.get('/session', (req, res) => {
     const { cookie: _cookie, ...fields } = req.session as unknown as Fields
@@ -360,6 +365,16 @@ for (const resave of [false, true]) {
       const sent = (await watch.stop()).filter((args) => args.includes(key)).map(([command]) => command)
       // Unchanged, express-session saves (resave: true) or touches (false): an EXPIRE either way.
       assert.equal(sent, ['get', 'evalsha', 'get', 'expire'])
+    })
+
+    test('console.log of the session prints neither its id nor what it was loaded from', async (context) => {
+      const agent = browser()
+      await agent.send(`${context.one.url}/sign-in/ada`)
+      await agent.send(`${context.one.url}/change?set=secretNote=loaded-text-marker`)
+      const { printed } = (await agent.send(`${context.two.url}/inspect`, 'GET')) as { printed: string }
+      assert.ok(printed.includes('secretNote'), printed)
+      assert.not.ok(printed.includes(agent.sid), 'the session id is printed')
+      assert.is(printed.split('loaded-text-marker').length, 2, 'the loaded text is printed beside the data')
     })
 
     test('nothing new appears in the session or in the stored JSON', async (context) => {

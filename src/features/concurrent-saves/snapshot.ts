@@ -1,3 +1,5 @@
+import { inspect } from 'node:util'
+
 /**
  * What a session object was loaded from, kept beside the object rather than in it: nothing appears in
  * the session's keys or in the stored JSON. `base` is the text the object's own state started from (what a
@@ -21,21 +23,36 @@ export interface Sighting {
 }
 
 /**
- * The snapshots of one store's session objects. Each store keeps its own, so that an object read from one
- * store and saved into another (a migration script) is new there, not mistaken for one loaded from it.
+ * A snapshot as it sits on its session object. `console.log(req.session)` shows symbol properties: this one
+ * prints no session id and no session text.
+ */
+class Carried {
+  constructor(readonly snapshot: Snapshot | Sighting) {}
+  [inspect.custom]() {
+    return '[redis-session-store snapshot]'
+  }
+}
+
+/**
+ * The snapshots of one store's session objects, each under a symbol of the store's own: invisible to the
+ * object's keys, to JSON and to express-session's copy, and cheap (a WeakMap entry costs every get() a few
+ * microseconds, most of it in the garbage collector). Each store has its own symbol, so that an object read
+ * from one store and saved into another (a migration script) is new there, not mistaken for one loaded from it.
  */
 export function snapshotMemory() {
-  const snapshots = new WeakMap<object, Snapshot | Sighting>()
+  const snapshotKey = Symbol('redis-session-store')
+  type Carrier = { [snapshotKey]?: Carried }
+  const of = (session: object): Snapshot | Sighting | undefined => (session as Carrier)[snapshotKey]?.snapshot
   return {
     /** The snapshot of an object this store handed out or wrote; undefined for one it never saw. */
-    of: (session: object): Snapshot | Sighting | undefined => snapshots.get(session),
+    of,
     /** The snapshot of the object as the session `sid`; undefined when it never was that session here. */
     as(session: object, sid: string): Snapshot | Sighting | undefined {
-      const snapshot = snapshots.get(session)
+      const snapshot = of(session)
       return snapshot?.sid === sid ? snapshot : undefined
     },
     remember(session: object, snapshot: Snapshot | Sighting): void {
-      snapshots.set(session, snapshot)
+      ;(session as Carrier)[snapshotKey] = new Carried(snapshot)
     },
   }
 }
