@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { userIndexPrefixFor } from '../../src/features/user-sessions/user-index.js'
@@ -205,6 +206,16 @@ export function userSessionsSuite(name: string, target: RedisTarget) {
     assert.is(await other.store.destroyUserSessions('1'), 1)
     assert.ok(await redis.exists(`${one.prefix}s1`))
     assert.equal(await one.store.userSessions('a:1'), ['s1'])
+  })
+
+  test("keeps a hash tag of the prefix in the index key: a user's index shares its slot with the sessions", async () => {
+    const { prefix, store, indexOf } = storeWith({ prefix: `{${uniquePrefix('tag')}}:` })
+    assert.is(calculateSlot(indexOf('ada')), calculateSlot(`${prefix}s1`))
+    for (const sid of ['s1', 's2']) await store.set(sid, sessionFor({ user: 'ada' }))
+    assert.equal(sorted(await store.userSessions('ada')), ['s1', 's2'])
+    assert.is(await store.destroyUserSessions('ada', { except: 's2' }), 1)
+    await store.clear()
+    assert.equal(await redis.keys().then((keys) => keys.filter((key) => key.includes(prefix))), [])
   })
 
   test('finds, destroys and clears the sessions an earlier version filed under its index key, as during a rolling upgrade', async () => {
