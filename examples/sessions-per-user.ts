@@ -1,7 +1,7 @@
 import express from 'express'
 import session, { type SessionData } from 'express-session'
 import { createClient } from 'redis'
-import { createRedisStore } from 'redis-session-store'
+import { createRedisStore, RevokeIncompleteError } from 'redis-session-store'
 
 const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })
 client.on('error', (error) => console.error('redis:', error.message))
@@ -58,6 +58,20 @@ app.post('/logout-everywhere', async (req, res, next) => {
     if (error) return next(error)
     res.clearCookie('connect.sid').json({ signedOut: others + 1 })
   })
+})
+
+// After a password change, every other session must end. Should Redis refuse some of them (a cluster node down),
+// the others are destroyed all the same, and the error says how many are left: the user is asked to try again.
+app.post('/password', async (req, res, next) => {
+  const { userId } = req.session
+  if (!userId) return void res.status(401).send('sign in first')
+  // change the password here
+  try {
+    res.json({ signedOut: await store.destroyUserSessions(userId, { except: req.sessionID }) })
+  } catch (error) {
+    if (!(error instanceof RevokeIncompleteError)) return next(error)
+    res.status(503).json({ signedOut: error.destroyed, notYet: error.failed })
+  }
 })
 
 app.listen(3000)

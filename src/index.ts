@@ -12,7 +12,7 @@ export type {
 } from './features/user-sessions/user-index.js'
 export { type CallbackOrPromise, callbackOrPromise } from './helpers/callback.js'
 export { decode, encode, jsonSerializer, type Serializer } from './helpers/codec.js'
-export { RedisSessionStoreError, type StoreErrorCode } from './helpers/errors.js'
+export { RedisSessionStoreError, RevokeIncompleteError, type StoreErrorCode } from './helpers/errors.js'
 export { escapeGlob, keyFor, scanPatternFor, sidFrom } from './helpers/keys.js'
 export { DEFAULT_SCAN_COUNT, type ScanKeysOptions, scanKeys } from './helpers/scan.js'
 export type { Callback, SessionCookieData, SessionRecord, SessionWithId } from './helpers/session.js'

@@ -5,6 +5,7 @@ import session from 'express-session'
 import { createClient } from 'redis'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { watchCommands } from './helpers/monitor.js'
@@ -249,7 +250,7 @@ for (const resave of [false, true]) {
         await slow.release()
         assert.is(await stored(context, agent.sid), null)
         // Read before userSessions(), which would prune an entry left behind.
-        const indexed = await context.raw.zRange(`user-sessions:${context.prefix}grace`, 0, -1)
+        const indexed = await context.raw.zRange(`${userIndexPrefixFor(context.prefix)}grace`, 0, -1)
         assert.not.ok(indexed.includes(agent.sid), 'the refused save left its index entry behind')
         assert.equal(await context.two.store.userSessions('grace'), [])
         // express-session saves a modified session, and an unmodified one only with resave; else it touches.
@@ -349,7 +350,7 @@ for (const resave of [false, true]) {
       await slow.release()
       const data = await stored(context, agent.sid)
       assert.equal([data?.userId, data?.note], ['grace', 'late'])
-      const score = Number(await context.raw.zScore(`user-sessions:${context.prefix}grace`, agent.sid))
+      const score = Number(await context.raw.zScore(`${userIndexPrefixFor(context.prefix)}grace`, agent.sid))
       const expiresAt = Date.now() + (await context.raw.pTTL(`${context.prefix}${agent.sid}`))
       assert.ok(score >= expiresAt - 100, `the index entry expires ${expiresAt - score} ms before its session`)
     })

@@ -1,5 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
 import { createRedisStore, type SessionRecord } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import type { Inspector } from './helpers/inspector.js'
@@ -64,7 +65,7 @@ for (const [method, read] of [
     session.plan = 'paid'
     await store.set('revoked', session)
     assert.is(await redis.get(`${prefix}revoked`), null, 'the script wrote a revoked session back')
-    assert.equal(await redis.zRange(`user-sessions:${prefix}ada`, 0, -1), [])
+    assert.equal(await redis.zRange(`${userIndexPrefixFor(prefix)}ada`, 0, -1), [])
     assert.equal(stale, [{ operation: 'set' }])
   })
 }

@@ -1,25 +1,36 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore, RedisSessionStoreError, type SessionWithId } from '../src/index.js'
+import { createRedisStore, RedisSessionStoreError, type RedisStoreOptions, type SessionWithId } from '../src/index.js'
+import { connectClient } from './helpers/clients.js'
+import { holdFirst } from './helpers/held-commands.js'
 import type { Inspector } from './helpers/inspector.js'
 import { watchPageReads } from './helpers/page-reads.js'
 import { waitFor } from './helpers/poll.js'
-import { sessionFor, uniquePrefix } from './helpers/sessions.js'
+import type { ServerProcess } from './helpers/servers.js'
+import { codeOf, sessionFor, type TestSession, uniquePrefix } from './helpers/sessions.js'
 import { type NodeRedisClient, redisFor } from './helpers/suite-redis.js'
 
-const test = suite("sessions() with onCorruptSession 'fail' and an unreadable value")
+const test = suite("onCorruptSession 'fail': bulk reads skip, report and keep what they cannot read; get() deletes it")
 let client: NodeRedisClient
 let redis: Inspector
-redisFor(test, (started) => ({ nodeRedis: client, redis } = started))
+let server: ServerProcess
+redisFor(test, (started) => ({ nodeRedis: client, redis, server } = started))
 
-/** A 'fail' store with `count` good sessions, g0, g1, ... */
-async function failStoreWith(count: number, scanCount: number) {
-  const prefix = uniquePrefix('iter-fail')
-  const store = createRedisStore({ client, prefix, scanCount, onCorruptSession: 'fail' })
+/** A 'fail' store with `count` good sessions, g0, g1, ... (g1, g3, ... signed in as ada), and what it reports. */
+async function failStoreWith(count: number, options: Omit<RedisStoreOptions, 'client'> = {}) {
+  const prefix = uniquePrefix('fail')
+  const store = createRedisStore({
+    client,
+    prefix,
+    onCorruptSession: 'fail',
+    userId: (session) => (session as TestSession).user as string | undefined,
+    ...options,
+  })
   const reported: unknown[] = []
   store.on('corruptSession', (error) => reported.push(error))
   const good = Array.from({ length: count }, (_, i) => `g${i}`)
-  for (const [i, sid] of good.entries()) await store.set(sid, sessionFor({ i }))
+  for (const [i, sid] of good.entries()) await store.set(sid, sessionFor({ i, ...(i % 2 ? { user: 'ada' } : {}) }))
   return { prefix, store, good, reported }
 }
 
@@ -51,54 +62,48 @@ async function iterate(sessions: AsyncIterable<SessionWithId>, stopAfter = Numbe
   return { yielded, error: undefined }
 }
 
-function assertDecodeError(error: unknown): void {
-  assert.instance(error, RedisSessionStoreError)
-  assert.is((error as RedisSessionStoreError).code, 'ERR_SESSION_DECODE')
-  assert.instance((error as Error).cause, SyntaxError)
+function assertDecodeErrors(reported: unknown[], count: number): void {
+  assert.is(reported.length, count)
+  for (const error of reported) {
+    assert.instance(error, RedisSessionStoreError)
+    assert.is(codeOf(error), 'ERR_SESSION_DECODE')
+  }
 }
 
-test('in one page: the loop throws ERR_SESSION_DECODE before it yields anything, and the value is deleted', async () => {
-  const { prefix, store, good, reported } = await failStoreWith(3, 1000)
+const sorted = (texts: string[]) => [...texts].sort()
+
+test('all() answers every readable session, reports the unreadable values and keeps them', async () => {
+  const { prefix, store, good, reported } = await failStoreWith(3)
   await redis.set(`${prefix}bad`, 'not json')
-  const first = await iterate(store.sessions())
-  assert.equal(first.yielded, [])
-  assertDecodeError(first.error)
-  assert.is(await redis.exists(`${prefix}bad`), false)
-  for (const sid of good) assert.is(await redis.ttl(`${prefix}${sid}`), 86_400)
-  // 'fail' reports through the iterator only.
-  assert.equal(reported, [])
-  const second = await iterate(store.sessions())
-  assert.is(second.error, undefined)
-  assert.equal([...second.yielded].sort(), good)
+  // Not a session at all: a counter another part of the application keeps under the same prefix.
+  await redis.set(`${prefix}hits`, '42')
+  for (let call = 1; call <= 2; call++) {
+    assert.equal(sorted((await store.all()).map((session) => session.id)), good)
+    assertDecodeErrors(reported, 2 * call)
+    assert.is(await redis.get(`${prefix}bad`), 'not json')
+    assert.is(await redis.get(`${prefix}hits`), '42')
+  }
 })
 
-test('across pages: it yields every session of the pages before the bad one, then throws and reads at most one page more', async () => {
-  const { prefix, store, good } = await failStoreWith(60, 5)
+test('sessions() yields every readable session of every page, reports the unreadable one and keeps it', async () => {
+  const { prefix, store, good, reported } = await failStoreWith(60, { scanCount: 5 })
   const { watch, corrupted } = corruptingPage(2)
-  let first: Awaited<ReturnType<typeof iterate>>
+  let loop: Awaited<ReturnType<typeof iterate>>
   try {
-    first = await iterate(store.sessions())
+    loop = await iterate(store.sessions())
   } finally {
     watch.stop()
   }
   const bad = corrupted()
   assert.ok(bad, 'a third page was read')
-  const sidsOf = (keys: string[]) => keys.map((key) => key.slice(prefix.length))
-  assert.equal(first.yielded, sidsOf(watch.reads.slice(0, 2).flatMap((read) => read.keys)))
-  assertDecodeError(first.error)
-  // The page after the bad one may already have been read (read-ahead), and no later one.
-  assert.ok(watch.reads.length <= 4, `${watch.reads.length} pages read`)
-  assert.is(await redis.exists(bad), false)
-  // The other sessions of the bad page are kept, unread.
-  for (const key of watch.reads[2]?.keys.slice(1) ?? []) assert.ok(await redis.exists(key), key)
-  const second = await iterate(store.sessions())
-  assert.is(second.error, undefined)
-  const left = good.filter((sid) => `${prefix}${sid}` !== bad)
-  assert.equal([...new Set(second.yielded)].sort(), [...left].sort())
+  assert.is(loop.error, undefined)
+  assert.equal(sorted([...new Set(loop.yielded)]), sorted(good.filter((sid) => `${prefix}${sid}` !== bad)))
+  assertDecodeErrors(reported, 1)
+  assert.is(await redis.get(bad), 'not json')
 })
 
-test('a loop that stops before the bad page gets no error, though that page was read ahead and its value is deleted', async () => {
-  const { store } = await failStoreWith(60, 5)
+test('a sessions() loop that stops early deletes nothing in the page it read ahead', async () => {
+  const { store, reported } = await failStoreWith(60, { scanCount: 5 })
   const { watch, corrupted } = corruptingPage(1)
   let stopped: Awaited<ReturnType<typeof iterate>>
   try {
@@ -107,14 +112,86 @@ test('a loop that stops before the bad page gets no error, though that page was 
     watch.stop()
   }
   assert.is(stopped.error, undefined)
-  assert.is(stopped.yielded.length, 1)
-  // The first page, and the second read ahead while the first was handed out; no third.
-  assert.is(watch.reads.length, 2)
   const bad = corrupted()
-  assert.ok(bad, 'a second page was read')
-  // That read goes on after the loop has ended: its DEL lands in the background, its error is dropped.
-  await waitFor('the background DEL', async () => !(await redis.exists(bad)), { timeoutMs: 2_000, intervalMs: 10 })
-  assert.is(await redis.exists(bad), false)
+  assert.ok(bad, 'a second page was read ahead')
+  // That read goes on after the loop has ended.
+  await waitFor('the read-ahead page to be judged', () => reported.length > 0, { timeoutMs: 2_000, intervalMs: 10 })
+  await sleep(20)
+  assert.is(await redis.get(bad), 'not json')
 })
+
+test("userSessions() lists the user's readable sessions, reports the unreadable one and keeps its value and index entry", async () => {
+  const { prefix, store, good, reported } = await failStoreWith(6)
+  const ada = good.filter((_, i) => i % 2)
+  await redis.set(`${prefix}${ada[0]}`, 'not json')
+  for (let call = 1; call <= 2; call++) {
+    assert.equal(sorted(await store.userSessions('ada')), ada.slice(1))
+    assertDecodeErrors(reported, call)
+  }
+  assert.is(await redis.get(`${prefix}${ada[0]}`), 'not json')
+})
+
+test('with an empty prefix under an ioredis keyPrefix, all() keeps what else the application stores there', async () => {
+  const prefixed = await connectClient('ioredis 6', server, { keyPrefix: uniquePrefix('app') })
+  try {
+    const store = createRedisStore({ client: prefixed.client, prefix: '', onCorruptSession: 'fail' })
+    store.on('corruptSession', () => {})
+    const { keyPrefix } = (prefixed.client as { options: { keyPrefix: string } }).options
+    await store.set('sid', sessionFor())
+    await redis.set(`${keyPrefix}hits`, '42')
+    await redis.set(`${keyPrefix}feature-flags`, '["dark-mode"]')
+    assert.equal(
+      (await store.all()).map((session) => session.id),
+      ['sid'],
+    )
+    assert.is(await redis.get(`${keyPrefix}hits`), '42')
+    assert.is(await redis.get(`${keyPrefix}feature-flags`), '["dark-mode"]')
+  } finally {
+    await prefixed.close()
+  }
+})
+
+// What get() fails to read: text, and bytes the client's reply turned into other text (its UTF-8 decoding replaced them).
+const unreadable = { text: 'not json', 'bytes that are not UTF-8': Buffer.from([0xff, 0xfe, 0x7b, 0x80]) }
+
+for (const [kind, value] of Object.entries(unreadable)) {
+  test(`get() rejects with ERR_SESSION_DECODE and deletes ${kind} it could not read`, async () => {
+    const { prefix, store, reported } = await failStoreWith(0)
+    await client.set(`${prefix}bad`, value)
+    assert.is(codeOf(await store.get('bad').catch((e: unknown) => e)), 'ERR_SESSION_DECODE')
+    assert.is(await redis.exists(`${prefix}bad`), false)
+    assert.is(await store.get('bad'), null)
+    assertDecodeErrors(reported, 0)
+  })
+}
+
+// The command the store sends last before its delete: held while a valid session is saved under the key.
+const races = [
+  { kind: 'text', held: 1 },
+  { kind: 'bytes that are not UTF-8', held: 1 },
+  { kind: 'bytes that are not UTF-8', held: 2 },
+] as const
+
+for (const { kind, held: heldScript } of races) {
+  test(`get() keeps a session saved after it read ${kind} it could not read (held before script ${heldScript})`, async () => {
+    const prefix = uniquePrefix('race')
+    let scripts = 0
+    // A plain DEL, or the n-th script, whichever comes first.
+    const { client: holding, held } = holdFirst(client, (method, args) => {
+      if (method === 'del') return true
+      const command = method === 'sendCommand' ? String((args[0] as string[])[0]).toUpperCase() : ''
+      return command.startsWith('EVAL') && ++scripts === heldScript
+    })
+    const store = createRedisStore({ client: holding, prefix, onCorruptSession: 'fail' })
+    await client.set(`${prefix}s`, unreadable[kind])
+    const failing = store.get('s').catch((e: unknown) => e)
+    await held.arrived
+    const saved = sessionFor({ saved: 'meanwhile' })
+    await redis.set(`${prefix}s`, JSON.stringify(saved))
+    held.release()
+    assert.is(codeOf(await failing), 'ERR_SESSION_DECODE')
+    assert.equal(await store.get('s'), saved)
+  })
+}
 
 test.run()

@@ -1,5 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
 import { createRedisStore } from '../src/index.js'
 import { CLIENT_LIBRARIES, type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
@@ -92,7 +93,7 @@ options('works under an ioredis keyPrefix, and clear() finds the index keys unde
     const store = createRedisStore({ client: prefixed.client, prefix, userId: (s) => (s as { user?: string }).user })
     await store.set('a', sessionFor({ user: 'ada' }))
     await store.set('b', sessionFor({ user: 'ada' }))
-    assert.ok(await redis.exists(`kp:user-sessions:${prefix}ada`))
+    assert.ok(await redis.exists(`kp:${userIndexPrefixFor(prefix)}ada`))
     assert.equal((await store.userSessions('ada')).sort(), ['a', 'b'])
     assert.is(await store.length(), 2)
     await store.clear()

@@ -17,6 +17,7 @@ export interface IORedisClient extends ConnectionEvents {
     /** A sentinel-managed client's: whether it connects to the master or to a replica. */
     role?: unknown
     sentinels?: unknown
+    lazyConnect?: boolean | undefined
   }
   get(key: string): Promise<string | null>
   set(key: string, value: string, ...expiry: ['EX', number] | []): Promise<unknown>
@@ -90,8 +91,7 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
     }
   }
 
-  // 'wait' is a lazyConnect client that has not been used yet: its first command connects it.
-  const isReady = () => client.status === 'ready' || client.status === 'wait'
+  const isReady = readiness(client)
 
   return {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
@@ -117,4 +117,25 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
     isReady,
     watchConnection: connectionWatch(client, IOREDIS_CONNECTION_EVENTS, isReady),
   }
+}
+
+// A client connecting for the first time goes from 'wait' through 'connecting' and 'connect' to 'ready'.
+const FIRST_CONNECTION = new Set(['wait', 'connecting', 'connect'])
+
+/**
+ * Whether the client can take commands now: when it is ready, and while a lazyConnect client that has never been
+ * connected makes its first connection, which its first command starts (the commands sent meanwhile wait for it in
+ * its queue, under the store's deadline). Once it has closed a connection, or failed to make one, it counts as
+ * disconnected until it is ready again, as any other client.
+ */
+function readiness(client: IORedisClient): () => boolean {
+  let firstConnection = client.options?.lazyConnect === true && FIRST_CONNECTION.has(client.status)
+  if (firstConnection) {
+    const over = () => {
+      firstConnection = false
+    }
+    client.on('ready', over)
+    client.on('close', over)
+  }
+  return () => client.status === 'ready' || (firstConnection && FIRST_CONNECTION.has(client.status))
 }

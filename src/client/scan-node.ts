@@ -1,12 +1,15 @@
-/** One SCAN call on one node: the next cursor and a page of keys. */
-export type ScanStep = (cursor: string) => Promise<[cursor: string, keys: string[]]>
+/** One SCAN call on one node: the next cursor and a page of keys (Buffers, from a client that maps replies to them). */
+export type ScanStep = (cursor: string) => Promise<[cursor: string, keys: Array<string | Buffer>]>
 
-/** Follows a node's SCAN cursor from 0 back to 0, yielding each non-empty page. */
+/** Follows a node's SCAN cursor from 0 back to 0, yielding each non-empty page, its keys as text. */
 export async function* scanNode(step: ScanStep): AsyncIterable<string[]> {
   let cursor = '0'
   do {
     const [next, keys] = await step(cursor)
     cursor = String(next)
-    if (keys.length > 0) yield keys
+    if (keys.length > 0) yield keys.map(keyText)
   } while (cursor !== '0')
 }
+
+// A key compared, de-duplicated, sliced into a session id and shown to the application must be text, as in every other reply.
+const keyText = (key: string | Buffer): string => (typeof key === 'string' ? key : key.toString())

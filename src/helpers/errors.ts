@@ -8,6 +8,7 @@ export type StoreErrorCode =
   | 'ERR_SESSION_USER_ID'
   | 'ERR_USER_ID_OPTION_MISSING'
   | 'ERR_SAVE_CONFLICT'
+  | 'ERR_REVOKE_INCOMPLETE'
 
 /** Every error the store creates itself: a stable `code`, the library's name, and the original error as `cause`. */
 export class RedisSessionStoreError extends Error {
@@ -17,6 +18,26 @@ export class RedisSessionStoreError extends Error {
     super(`redis-session-store: ${message}`, cause === undefined ? undefined : { cause })
     this.name = 'RedisSessionStoreError'
     this.code = code
+  }
+}
+
+/**
+ * `destroyUserSessions()` destroyed every session it could and not all of them: how many it destroyed, and how many
+ * it could not destroy (or could not check); `cause` is the first of the errors that stopped it. Never a session id.
+ */
+export class RevokeIncompleteError extends RedisSessionStoreError {
+  declare readonly code: 'ERR_REVOKE_INCOMPLETE'
+  readonly destroyed: number
+  readonly failed: number
+
+  constructor(destroyed: number, failed: number, cause: unknown) {
+    super(
+      'ERR_REVOKE_INCOMPLETE',
+      `destroyUserSessions() destroyed ${destroyed} session(s) but could not destroy ${failed}; call it again`,
+      cause,
+    )
+    this.destroyed = destroyed
+    this.failed = failed
   }
 }
 

@@ -25,7 +25,10 @@ export interface RedisSessionStore extends EventEmitter {
   sessions(): AsyncIterable<SessionWithId>
   /** Ids of the user's live sessions (needs the userId option). */
   userSessions: CallbackOrPromise<[userId: string], string[]>
-  /** Destroys the user's sessions, but for `except`; resolves to how many (needs the userId option). */
+  /**
+   * Destroys the user's sessions, but for `except`; resolves to how many (needs the userId option). Rejects with
+   * ERR_REVOKE_INCOMPLETE, after destroying all the others, when some could not be destroyed.
+   */
   destroyUserSessions: DestroyUserSessions
   // Inherited from express-session's Store, which calls get/destroy to implement them.
   regenerate(req: unknown, callback: (error?: unknown) => void): void

@@ -13,10 +13,11 @@ import { isAlive, ttlFor } from '../helpers/ttl.js'
 import type { StoreSettings } from './options.js'
 import { readAhead } from './read-ahead.js'
 import { pageRemover } from './remove-page.js'
+import { unreadableRemover } from './remove-unreadable.js'
 
 /** What the store tells its listeners; none of it carries a session id. */
 export interface StoreEvents {
-  /** A stored value could not be decoded and the policy is to treat it as missing. */
+  /** A stored value could not be decoded: read by get() under 'miss', or by any bulk read (skipped there). */
   corruptSession(error: unknown): void
   /** Two overlapping requests changed the same keys of a session: the later save's values were kept. */
   conflict(details: { keys: string[] }): void
@@ -39,28 +40,40 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
   const snapshots = snapshotMemory()
 
-  // Under 'miss' a corrupt value reads as absent (and stays, in case another version of the app can read it);
-  // under 'fail' it is deleted so that the next call starts afresh instead of failing again: for all() and the
-  // user index too, where a value kept would fail every later call (destroyUserSessions included) until it expired.
-  async function unreadable(error: unknown, sid: string): Promise<null> {
-    if (settings.onCorruptSession === 'miss') {
-      events.corruptSession(error)
-      return null
-    }
-    await client.del(keyOf(sid))
-    throw error
+  // A value that does not decode is skipped by every bulk read and reported, under either policy: it may be no
+  // session at all (a counter kept under the same prefix), or another version's during a rolling change.
+  const skipped = (error: unknown): null => {
+    events.corruptSession(error)
+    return null
   }
 
   // Synchronous when the serializer is: a session read costs no extra turn on the hot path.
-  function readSession(text: string, sid: string): SessionRecord | null | Promise<SessionRecord | null> {
+  function readSession(
+    text: string,
+    sid: string,
+    unreadable: (error: unknown) => null | Promise<null> = skipped,
+  ): SessionRecord | null | Promise<SessionRecord | null> {
     let decoded: SessionRecord | Promise<SessionRecord>
     try {
       decoded = fromText(text, sid)
     } catch (error) {
-      return unreadable(error, sid)
+      return unreadable(error)
     }
-    return decoded instanceof Promise ? decoded.catch((error) => unreadable(error, sid)) : decoded
+    return decoded instanceof Promise ? decoded.catch(unreadable) : decoded
   }
+
+  // get() alone applies the policy: under 'miss' the value reads as absent (and stays, in case another version of
+  // the app can read it); under 'fail' the request fails and the value is deleted, so that the user's next request
+  // starts afresh, unless a session has been saved under the key since it was read.
+  const removeUnreadable = unreadableRemover(client)
+  const readForGet =
+    settings.onCorruptSession === 'miss'
+      ? readSession
+      : (text: string, sid: string) =>
+          readSession(text, sid, async (error) => {
+            await removeUnreadable(keyOf(sid), text)
+            throw error
+          })
 
   const removePage = pageRemover(client)
   const users = userIndexFor({ ...settings, read: async (text, sid) => readSession(text, sid), removeKeys: removePage })
@@ -68,7 +81,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   async function get(sid: string): Promise<SessionRecord | null> {
     requireSid(sid)
     const text = await client.get(keyOf(sid))
-    let session = text ? readSession(text, sid) : null
+    let session = text ? readForGet(text, sid) : null
     if (session instanceof Promise) session = await session
     lazyTouch.read(sid, session ? text : null)
     // The object carries what it was loaded from, so that its save writes only its own changes.

@@ -1,5 +1,5 @@
 import { type SessionClient, sessionClientFor } from '../client/index.js'
-import { type UserIdOption, userIndexPrefixFor } from '../features/user-sessions/user-index.js'
+import { type UserIdOption, userIndexPrefixesFor } from '../features/user-sessions/user-index.js'
 import { isSerializer, jsonSerializer, type Serializer } from '../helpers/codec.js'
 import { describe, optionError } from '../helpers/errors.js'
 import { DEFAULT_SCAN_COUNT } from '../helpers/scan.js'
@@ -31,8 +31,10 @@ export interface RedisStoreOptions {
   /** COUNT hint for SCAN in ids, all, length and clear. Default 100. */
   scanCount?: number
   /**
-   * A stored value that cannot be decoded: `'miss'` (default) answers as if there were no session,
-   * so the user gets a fresh one; `'fail'` deletes the value and reports an error for this request.
+   * A stored value get() cannot decode: `'miss'` (default) answers as if there were no session,
+   * so the user gets a fresh one; `'fail'` deletes the value (unless a session was saved there since)
+   * and reports an error for this request. Bulk reads (all, sessions, userSessions) skip such a value
+   * and emit `'corruptSession'` under either policy; they never delete.
    */
   onCorruptSession?: CorruptSessionPolicy
   /** With an empty prefix, clear() would empty the whole database; it refuses unless this is true. */
@@ -175,10 +177,11 @@ function userIdOption(value: unknown, prefix: string): UserIdOption | undefined 
   if (value === undefined) return undefined
   if (typeof value !== 'function') throw optionError('userId', 'a function of the session', value)
   // ids(), length() and clear() take every key under the prefix for a session; an index key there would count.
-  if (userIndexPrefixFor(prefix).startsWith(prefix)) {
+  const underPrefix = userIndexPrefixesFor(prefix).find((indexPrefix) => indexPrefix.startsWith(prefix))
+  if (underPrefix !== undefined) {
     throw new TypeError(
       `redis-session-store: option "userId" cannot be used with prefix ${describe(prefix)}: ` +
-        `the user index keys (${describe(userIndexPrefixFor(prefix))}...) would fall under it`,
+        `the user index keys (${describe(underPrefix)}...) would fall under it`,
     )
   }
   return value as UserIdOption

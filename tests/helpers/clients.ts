@@ -40,6 +40,8 @@ export interface ReplicaReads {
 
 interface Family {
   standalone(address: Address, options: LibraryOptions): ClientHandle
+  /** A client created with lazyConnect and not connected: its first command connects it (ioredis and iovalkey only). */
+  lazy?(address: Address): ClientHandle
   cluster(rootNodes: Address[], options: LibraryOptions): ClientHandle
   sentinel(sentinels: Address[], name: string, options: LibraryOptions): ClientHandle
   replicaReads: ReplicaReads
@@ -60,7 +62,9 @@ interface NodeRedisLibrary {
   createCluster(options: LibraryOptions): Connectable & { disconnect(): Promise<unknown> }
   createSentinel?(options: LibraryOptions): Connectable & { close(): Promise<unknown> }
 }
-type IORedisConstructor = new (options: LibraryOptions) => Connectable & { disconnect(): void }
+type IORedisConstructor = new (
+  options: LibraryOptions,
+) => Connectable & { disconnect(): void; once(event: 'ready', listener: () => void): unknown }
 type IORedisClusterConstructor = new (
   rootNodes: Address[],
   options: LibraryOptions,
@@ -102,6 +106,12 @@ function ioredis(Redis: IORedisConstructor, Cluster: IORedisClusterConstructor):
     standalone({ host, port }, options) {
       const client = new Redis({ host, port, lazyConnect: true, ...options })
       return started(client, () => void client.disconnect())
+    },
+    lazy({ host, port }) {
+      const client = new Redis({ host, port, lazyConnect: true })
+      client.on('error', () => {})
+      const connected = new Promise<void>((resolve) => client.once('ready', resolve))
+      return { client, connected, close: async () => void client.disconnect() }
     },
     cluster(rootNodes, options) {
       const cluster = new Cluster(rootNodes, { lazyConnect: true, ...options })
@@ -145,6 +155,20 @@ async function whenConnected(handle: ClientHandle): Promise<ClientHandle> {
 /** A client of the library for one server, started without waiting: against a server that never answers, it would wait for ever. */
 export const startClient = (library: ClientLibrary, address: Address, options: LibraryOptions = {}): ClientHandle =>
   families[library].standalone(address, options)
+
+/** The ioredis-family libraries, whose clients can be created with lazyConnect. */
+export const LAZY_CONNECT_LIBRARIES = ['ioredis 6', 'ioredis 5', 'iovalkey'] as const
+export type LazyConnectLibrary = (typeof LAZY_CONNECT_LIBRARIES)[number]
+
+/**
+ * A client of the library for one server, created with lazyConnect and never told to connect, as an application
+ * that hands it to the store at once makes it: the store's first command connects it. `connected` resolves once it is ready.
+ */
+export function startLazyClient(library: LazyConnectLibrary, address: Address): ClientHandle {
+  const lazy = families[library].lazy
+  if (!lazy) throw new Error(`${library} has no lazyConnect`)
+  return lazy(address)
+}
 
 /** A connected client of the library for one server. */
 export const connectClient = (library: ClientLibrary, address: Address, options: LibraryOptions = {}) =>

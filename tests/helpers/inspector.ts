@@ -15,6 +15,8 @@ export interface Inspector {
   unlink(key: string): Promise<number>
   pExpire(key: string, milliseconds: number): Promise<unknown>
   zRange(key: string, start: number, stop: number): Promise<string[]>
+  /** Adds (or re-scores) one member of a sorted set, as an index entry written by another version would be. */
+  zAdd(key: string, member: { score: number; value: string }): Promise<unknown>
   /** A section of INFO, of each master in turn on a cluster. */
   info(section: string): Promise<string>
   /** Every key on the server (every master of a cluster), whatever its prefix. */
@@ -25,7 +27,7 @@ export interface Inspector {
 }
 
 /** The single-key commands an inspector needs: a node-redis 6 client, or a cluster that routes them by slot. */
-interface KeyCommands extends Pick<Inspector, 'ttl' | 'pTTL' | 'del' | 'unlink' | 'pExpire' | 'zRange'> {
+interface KeyCommands extends Pick<Inspector, 'ttl' | 'pTTL' | 'del' | 'unlink' | 'pExpire' | 'zRange' | 'zAdd'> {
   get(key: string): Promise<string | null | unknown>
   set(key: string, value: string): Promise<unknown>
   exists(key: string): Promise<number>
@@ -47,6 +49,7 @@ function inspectorOn(keyClient: KeyCommands, nodes: NodeCommands[], close: () =>
     unlink: (key) => keyClient.unlink(key),
     pExpire: (key, milliseconds) => keyClient.pExpire(key, milliseconds),
     zRange: (key, start, stop) => keyClient.zRange(key, start, stop),
+    zAdd: (key, member) => keyClient.zAdd(key, member),
     info: async (section) => (await Promise.all(nodes.map((node) => node.info(section)))).join('\n'),
     keys: async () => (await Promise.all(nodes.map((node) => node.keys('*')))).flat(),
     calls: async (command) => {

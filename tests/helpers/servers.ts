@@ -378,8 +378,11 @@ export interface SilentServer {
   close(): Promise<void>
 }
 
-/** A TCP server on loopback that accepts connections, reads whatever is sent, and never answers. */
-export async function startSilentServer(): Promise<SilentServer> {
+/**
+ * A TCP server on loopback that accepts connections, reads whatever is sent, and never answers: on a free port,
+ * or on `port` (one a killed server left), where a client reconnects to it and waits for ever for its handshake.
+ */
+export async function startSilentServer(port = 0): Promise<SilentServer> {
   const sockets = new Set<Socket>()
   let accepted = 0
   const server = createServer((socket) => {
@@ -389,7 +392,7 @@ export async function startSilentServer(): Promise<SilentServer> {
     socket.on('close', () => sockets.delete(socket))
     socket.resume()
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   const address = server.address()
   if (typeof address !== 'object' || address === null) throw new Error('the silent server has no address')
   return {

@@ -57,6 +57,27 @@ export function clusterWithLazyConnect(runningCluster: () => Promise<RunningClus
   }
 
   for (const [name, Cluster] of Object.entries(libraries)) {
+    test(`${name}: 20 concurrent calls made at creation all succeed while its first connection is made`, async () => {
+      const prefix = uniquePrefix('lazy-calls')
+      const lazy = new Cluster(cluster.rootNodes, { lazyConnect: true })
+      lazy.on('error', () => {})
+      try {
+        const store = createRedisStore({ client: lazy, prefix, timeout: 10_000 })
+        const sids = Array.from({ length: 10 }, (_, i) => `s${i}`)
+        const outcomes = await Promise.allSettled([
+          ...sids.map((sid) => store.set(sid, sessionFor({ sid }))),
+          ...sids.map((sid) => store.get(`other-${sid}`)),
+        ])
+        const failed = outcomes.filter((outcome) => outcome.status === 'rejected')
+        assert.is(failed.length, 0, `${failed.length} of ${outcomes.length} calls failed`)
+        for (const sid of sids) assert.equal(await store.get(sid), sessionFor({ sid }))
+      } finally {
+        lazy.disconnect()
+      }
+    })
+  }
+
+  for (const [name, Cluster] of Object.entries(libraries)) {
     test(`${name}: scanKeys() on a cluster still connecting finds every key`, async () => {
       const prefix = uniquePrefix('connecting')
       const keys = Array.from({ length: 30 }, (_, i) => `${prefix}${i}`)

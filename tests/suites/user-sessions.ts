@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { userIndexPrefixFor } from '../../src/features/user-sessions/user-index.js'
@@ -146,25 +147,102 @@ export function userSessionsSuite(name: string, target: RedisTarget) {
     assert.ok((await redis.pTTL(indexOf('ada'))) > 3_000_000)
   })
 
-  test('prunes a session that can no longer be read', async () => {
-    const { prefix, store } = storeWith()
-    store.on('corruptSession', () => {})
-    await store.set('ok', sessionFor({ user: 'ada' }))
-    await store.set('bad', sessionFor({ user: 'ada' }))
-    await redis.set(`${prefix}bad`, 'not json')
-    assert.equal(await store.userSessions('ada'), ['ok'])
+  for (const policy of ['miss', 'fail'] as const) {
+    test(`with onCorruptSession '${policy}', does not list a session that can no longer be read, and keeps it and its index entry`, async () => {
+      const { prefix, store, indexOf } = storeWith({ onCorruptSession: policy })
+      const reported: unknown[] = []
+      store.on('corruptSession', (error) => reported.push(error))
+      await store.set('ok', sessionFor({ user: 'ada' }))
+      await store.set('bad', sessionFor({ user: 'ada' }))
+      await redis.set(`${prefix}bad`, 'not json')
+      assert.equal(await store.userSessions('ada'), ['ok'])
+      assert.equal(reported.map(codeOf), ['ERR_SESSION_DECODE'])
+      assert.equal(sorted(await redis.zRange(indexOf('ada'), 0, -1)), ['bad', 'ok'])
+      assert.is(await redis.get(`${prefix}bad`), 'not json')
+    })
+
+    test(`with onCorruptSession '${policy}', destroys the user's sessions that can no longer be read with the others`, async () => {
+      const { prefix, store } = storeWith({ onCorruptSession: policy })
+      store.on('corruptSession', () => {})
+      for (const sid of ['ok', 'bad', 'moved']) await store.set(sid, sessionFor({ user: 'ada' }))
+      await store.set('moved', sessionFor({ user: 'bob' }))
+      await redis.set(`${prefix}bad`, 'not json')
+      assert.is(await store.destroyUserSessions('ada'), 2)
+      assert.is(await redis.exists(`${prefix}ok`), false)
+      assert.is(await redis.exists(`${prefix}bad`), false)
+      // A session listed for ada that reads as bob's is verifiably not hers.
+      assert.ok(await redis.exists(`${prefix}moved`))
+      assert.is(await store.destroyUserSessions('ada'), 0)
+    })
+  }
+
+  test('destroys a session the userId function throws on (an earlier shape) with the others', async () => {
+    const earlier = storeWith()
+    await earlier.store.set('old-shape', sessionFor({ user: 'ada' }))
+    // This version keeps the user under `account`, and its userId function throws on a session without one.
+    const { store } = storeWith({
+      prefix: earlier.prefix,
+      userId: (session) => {
+        const { account } = session as TestSession & { account?: { id: string } }
+        if (!account) throw new TypeError('no account on this session')
+        return account.id
+      },
+    })
+    await store.set('new-shape', sessionFor({ account: { id: 'ada' } }))
+    assert.is(await store.destroyUserSessions('ada'), 2)
+    assert.equal(await redis.keys().then((keys) => keys.filter((key) => key.startsWith(earlier.prefix))), [])
   })
 
-  test("with onCorruptSession 'fail', an unreadable session fails one call and is deleted, so the next destroys the rest", async () => {
-    const { prefix, store } = storeWith({ onCorruptSession: 'fail' })
-    await store.set('ok', sessionFor({ user: 'ada' }))
-    await store.set('bad', sessionFor({ user: 'ada' }))
-    await redis.set(`${prefix}bad`, 'not json')
-    const error = await store.destroyUserSessions('ada').catch((e: unknown) => e)
-    assert.is(codeOf(error), 'ERR_SESSION_DECODE')
-    assert.is(await redis.exists(`${prefix}bad`), false)
-    assert.is(await store.destroyUserSessions('ada'), 1)
-    assert.is(await redis.exists(`${prefix}ok`), false)
+  test("keeps apart the indexes of two stores whose prefix and user id run together ('p' + 'a:1', 'pa:' + '1')", async () => {
+    const one = storeWith()
+    const other = storeWith({ prefix: `${one.prefix}a:` })
+    await one.store.set('s1', sessionFor({ user: 'a:1' }))
+    await other.store.set('s2', sessionFor({ user: '1' }))
+    assert.not.equal(one.indexOf('a:1'), other.indexOf('1'))
+    for (let round = 0; round < 2; round++) {
+      assert.equal(await one.store.userSessions('a:1'), ['s1'])
+      assert.equal(await other.store.userSessions('1'), ['s2'])
+    }
+    assert.is(await other.store.destroyUserSessions('1'), 1)
+    assert.ok(await redis.exists(`${one.prefix}s1`))
+    assert.equal(await one.store.userSessions('a:1'), ['s1'])
+  })
+
+  test("keeps a hash tag of the prefix in the index key: a user's index shares its slot with the sessions", async () => {
+    const { prefix, store, indexOf } = storeWith({ prefix: `{${uniquePrefix('tag')}}:` })
+    assert.is(calculateSlot(indexOf('ada')), calculateSlot(`${prefix}s1`))
+    for (const sid of ['s1', 's2']) await store.set(sid, sessionFor({ user: 'ada' }))
+    assert.equal(sorted(await store.userSessions('ada')), ['s1', 's2'])
+    assert.is(await store.destroyUserSessions('ada', { except: 's2' }), 1)
+    await store.clear()
+    assert.equal(await redis.keys().then((keys) => keys.filter((key) => key.includes(prefix))), [])
+  })
+
+  test('finds, destroys and clears the sessions an earlier version filed under its index key, as during a rolling upgrade', async () => {
+    const { prefix, store, indexOf } = storeWith()
+    // What an instance still running an earlier version writes: the session, and its entry under the old key.
+    const earlierIndex = `user-sessions:${prefix}ada`
+    const fileAsEarlier = async (sid: string) => {
+      await redis.set(`${prefix}${sid}`, JSON.stringify(sessionFor({ user: 'ada' })))
+      await redis.zAdd(earlierIndex, { score: Date.now() + 600_000, value: sid })
+    }
+    await fileAsEarlier('old1')
+    await fileAsEarlier('old-gone')
+    await redis.del(`${prefix}old-gone`)
+    await store.set('new1', sessionFor({ user: 'ada' }))
+    assert.equal(sorted(await store.userSessions('ada')), ['new1', 'old1'])
+    // The earlier instances go on filing sessions there until they are all upgraded.
+    await fileAsEarlier('old2')
+    assert.equal(sorted(await store.userSessions('ada')), ['new1', 'old1', 'old2'])
+    // Written in the current format only; the old key is read, never pruned (another store may share it).
+    assert.equal(await redis.zRange(indexOf('ada'), 0, -1), ['new1'])
+    assert.equal(sorted(await redis.zRange(earlierIndex, 0, -1)), ['old-gone', 'old1', 'old2'])
+    assert.is(await store.destroyUserSessions('ada', { except: 'old2' }), 2)
+    assert.equal(await store.userSessions('ada'), ['old2'])
+    await store.set('new2', sessionFor({ user: 'ada' }))
+    await store.clear()
+    assert.is(await redis.exists(earlierIndex), false)
+    assert.is(await redis.exists(indexOf('ada')), false)
   })
 
   test('a userId function that throws fails set() and writes nothing', async () => {

@@ -1,5 +1,5 @@
 import type { SessionClient } from '../../client/types.js'
-import { describe, storeError } from '../../helpers/errors.js'
+import { describe, RevokeIncompleteError, storeError } from '../../helpers/errors.js'
 import { keyFor } from '../../helpers/keys.js'
 import { scanPages } from '../../helpers/scan.js'
 import type { Callback, SessionRecord } from '../../helpers/session.js'
@@ -13,7 +13,10 @@ export interface DestroyUserSessionsOptions {
   except?: string | undefined
 }
 
-/** `store.destroyUserSessions`: resolves to how many sessions were destroyed. */
+/**
+ * `store.destroyUserSessions`: resolves to how many sessions were destroyed. When some could not be destroyed (or
+ * checked), it destroys all the others first, then rejects with a RevokeIncompleteError (ERR_REVOKE_INCOMPLETE).
+ */
 export interface DestroyUserSessions {
   (userId: string, options?: DestroyUserSessionsOptions): Promise<number>
   (userId: string, callback: Callback<number>): void
@@ -22,11 +25,32 @@ export interface DestroyUserSessions {
 
 /**
  * Index keys live beside the sessions, never under their prefix, so that ids/length/all (which SCAN
- * `<prefix>*`) cannot see them: the lead comes before the store's prefix.
+ * `<prefix>*`) cannot see them: the lead comes before the store's prefix. The prefix's length (in bytes)
+ * comes before the prefix, so that no two stores' indexes share a key: with prefix `sess:` the index of user
+ * `a:1` is `user-sessions.v2:5:sess:a:1`, with prefix `sess:a:` the index of user `1` is `user-sessions.v2:7:sess:a:1`.
+ * Its digits and colons hold no `{`, so a hash tag in the prefix or the user id still decides the key's slot. The lead
+ * does not start with the earlier format's, so that clearing those (`user-sessions:<prefix>*`) never takes these.
  */
-const USER_INDEX_LEAD = 'user-sessions:'
+const USER_INDEX_LEAD = 'user-sessions.v2:'
 
-export const userIndexPrefixFor = (prefix: string): string => USER_INDEX_LEAD + prefix
+export const userIndexPrefixFor = (prefix: string): string => `${USER_INDEX_LEAD}${Buffer.byteLength(prefix)}:${prefix}`
+
+/**
+ * The index key of earlier versions, `user-sessions:` + prefix + user id, which two stores could share (`sess:` with
+ * user `a:1`, `sess:a:` with user `1`). During and after a rolling upgrade sessions filed there by instances still
+ * running an earlier version must be found, so it is read beside the current key; it is never written nor pruned
+ * (its entries may be another store's), and clear() removes it. Its reading can go once no such key is left: the
+ * last earlier instance has stopped, and the sessions it filed have expired (see the README).
+ */
+const LEGACY_USER_INDEX_LEAD = 'user-sessions:'
+
+const legacyUserIndexPrefixFor = (prefix: string): string => LEGACY_USER_INDEX_LEAD + prefix
+
+/** The beginnings of every index key of the store's prefix, the current format's first. */
+export const userIndexPrefixesFor = (prefix: string): string[] => [
+  userIndexPrefixFor(prefix),
+  legacyUserIndexPrefixFor(prefix),
+]
 
 /** What the index needs of the store. */
 export interface UserIndexSettings {
@@ -34,7 +58,7 @@ export interface UserIndexSettings {
   prefix: string
   scanCount: number
   userId: UserIdOption | undefined
-  /** The stored text as a session, or null when it reads as no session (a corrupt value under 'miss'). */
+  /** The stored text as a session, or null when it does not decode (reported as a corrupt session, never deleted). */
   read(text: string, sid: string): Promise<SessionRecord | null>
   /** Removes a page of keys: the store's own remover (remove-page.ts), UNLINK or DEL where there is none. */
   removeKeys(keys: readonly string[]): Promise<unknown>
@@ -48,8 +72,8 @@ export interface UserIndexSettings {
 export function userIndexFor(settings: UserIndexSettings) {
   const { client, userId: userIdOption } = settings
   const sessionKeyOf = keyFor(settings.prefix)
-  const indexPrefix = userIndexPrefixFor(settings.prefix)
-  const indexKeyOf = keyFor(indexPrefix)
+  const indexPrefixes = userIndexPrefixesFor(settings.prefix)
+  const [indexKeyOf, legacyIndexKeyOf] = indexPrefixes.map(keyFor) as [KeyOf, KeyOf]
 
   /** The session's user, or undefined; computed before anything is sent, so a throwing option writes nothing. */
   function ownerOf(session: SessionRecord): string | undefined {
@@ -89,51 +113,102 @@ export function userIndexFor(settings: UserIndexSettings) {
     await forgetUnchanged(indexKeyOf(owner), [{ sid, score: await recorded }])
   }
 
-  /** The user's live sessions with their index scores; the index entries found stale are taken out. */
-  async function liveEntries(userId: string): Promise<IndexEntry[]> {
-    requireUserId(userId)
-    const indexKey = indexKeyOf(userId)
-    const listed = entriesOf(await client.evalOnKey(LIST_SESSIONS, indexKey, []))
-    if (listed.length === 0) return []
-    const texts = await client.getMany(listed.map((entry) => sessionKeyOf(entry.sid)))
-    const live: IndexEntry[] = []
-    const stale: IndexEntry[] = []
-    for (const [i, entry] of listed.entries()) {
-      const text = texts[i]
-      const session = text ? await settings.read(text, entry.sid) : null
-      if (session && ownerOf(session) === userId) live.push(entry)
-      else stale.push(entry)
-    }
-    await forgetUnchanged(indexKey, stale)
-    return live
+  const listIndex = async (indexKey: string) => entriesOf(await client.evalOnKey(LIST_SESSIONS, indexKey, []))
+
+  /**
+   * What a listed session is, judged by its stored text: the user's; 'gone' (expired, destroyed, or another user's
+   * now), pruned from the index; or 'unknown' to this version (its value does not decode here, reported as a corrupt
+   * session), which stays listed in the index for destroyUserSessions().
+   */
+  async function verdictOf(userId: string, sid: string, text: string | null | undefined): Promise<Verdict> {
+    if (!text) return 'gone'
+    const session = await settings.read(text, sid)
+    if (!session) return 'unknown'
+    return ownerOf(session) === userId ? 'theirs' : 'gone'
   }
 
   async function userSessions(userId: string): Promise<string[]> {
     requireEnabled('userSessions')
-    return (await liveEntries(userId)).map((entry) => entry.sid)
+    requireUserId(userId)
+    const listed = merged(await Promise.all([listIndex(indexKeyOf(userId)), listIndex(legacyIndexKeyOf(userId))]))
+    if (listed.length === 0) return []
+    const texts = await client.getMany(listed.map((entry) => sessionKeyOf(entry.sid)))
+    const theirs: string[] = []
+    const gone: Listed[] = []
+    for (const [i, entry] of listed.entries()) {
+      const verdict = await verdictOf(userId, entry.sid, texts[i])
+      if (verdict === 'theirs') theirs.push(entry.sid)
+      if (verdict === 'gone') gone.push(entry)
+    }
+    await forgetUnchanged(indexKeyOf(userId), gone)
+    return theirs
   }
 
+  /**
+   * Destroys every session listed for the user that is theirs, or that this version cannot tell (its value does not
+   * decode here, or the userId function throws on it): a revocation must not leave those alive. A failure on some
+   * keys does not stop it; it rejects with ERR_REVOKE_INCOMPLETE once everything else is destroyed.
+   */
   async function destroyUserSessions(userId: string, options?: DestroyUserSessionsOptions): Promise<number> {
     requireEnabled('destroyUserSessions')
+    requireUserId(userId)
     const except = exceptOption(options)
-    const doomed = (await liveEntries(userId)).filter((entry) => entry.sid !== except)
-    if (doomed.length === 0) return 0
+    const failures = failureCount()
+    const lists = await Promise.all([indexKeyOf(userId), legacyIndexKeyOf(userId)].map(failures.caught(listIndex)))
+    const { doomed, gone } = await judged(userId, merged(lists.map((list) => list ?? [])), except, failures)
     // Sessions first: were the index emptied first and the delete then failed, they would live on unlisted.
-    await settings.removeKeys(doomed.map((entry) => sessionKeyOf(entry.sid)))
-    await forgetUnchanged(indexKeyOf(userId), doomed)
-    return doomed.length
+    const removed = await perKey(
+      doomed.map((entry) => sessionKeyOf(entry.sid)),
+      removeAll,
+    )
+    const destroyed = doomed.filter((_, i) => failures.passed(removed[i] as Outcome<unknown>))
+    // A failure here leaves entries whose sessions are gone: the next listing prunes them.
+    await forgetUnchanged(indexKeyOf(userId), [...destroyed, ...gone]).catch(() => {})
+    if (failures.count > 0) throw new RevokeIncompleteError(destroyed.length, failures.count, failures.first)
+    return destroyed.length
   }
 
-  /** Removes every index of this prefix; part of clear(), and sends nothing without the option. */
+  /** The listed sessions to destroy (all but `except` that are not gone), and those gone; a failed read is counted. */
+  async function judged(userId: string, listed: Listed[], except: string | undefined, failures: FailureCount) {
+    const read = await perKey(
+      listed.map((entry) => sessionKeyOf(entry.sid)),
+      (keys) => client.getMany(keys),
+    )
+    const doomed: Listed[] = []
+    const gone: Listed[] = []
+    for (const [i, entry] of listed.entries()) {
+      const outcome = read[i] as Outcome<string | null>
+      if ('error' in outcome) {
+        if (entry.sid !== except) failures.add(outcome.error)
+      } else if ((await verdictOrUnknown(userId, entry.sid, outcome.value)) === 'gone') gone.push(entry)
+      else if (entry.sid !== except) doomed.push(entry)
+    }
+    return { doomed, gone }
+  }
+
+  // The userId function may throw on what an older version stored: its owner is then one this version cannot tell.
+  const verdictOrUnknown = (userId: string, sid: string, text: string | null): Promise<Verdict> =>
+    verdictOf(userId, sid, text).catch(() => 'unknown' as const)
+
+  const removeAll = async (keys: string[]): Promise<string[]> => {
+    await settings.removeKeys(keys)
+    return keys
+  }
+
+  /** Removes every index of this prefix, in either format; part of clear(), and sends nothing without the option. */
   async function clear(): Promise<void> {
     if (!userIdOption) return
-    for await (const keys of scanPages(client, indexPrefix, settings.scanCount)) await settings.removeKeys(keys)
+    for (const indexPrefix of indexPrefixes) {
+      for await (const keys of scanPages(client, indexPrefix, settings.scanCount)) await settings.removeKeys(keys)
+    }
   }
 
-  // Only entries whose score is still the one seen: a session saved since then (re-scored) is never lost.
-  async function forgetUnchanged(indexKey: string, entries: readonly IndexEntry[]): Promise<void> {
-    for (let start = 0; start < entries.length; start += FORGET_BATCH) {
-      const pairs = entries.slice(start, start + FORGET_BATCH).flatMap((entry) => [entry.sid, entry.score])
+  // Only entries whose score is still the one seen: a session saved since then (re-scored) is never lost. Only the
+  // current index is pruned: an earlier version's key may hold another store's entries.
+  async function forgetUnchanged(indexKey: string, entries: readonly Listed[]): Promise<void> {
+    const current = entries.filter((entry): entry is IndexEntry => entry.score !== undefined)
+    for (let start = 0; start < current.length; start += FORGET_BATCH) {
+      const pairs = current.slice(start, start + FORGET_BATCH).flatMap((entry) => [entry.sid, entry.score])
       await client.evalOnKey(FORGET_UNCHANGED, indexKey, pairs)
     }
   }
@@ -148,6 +223,56 @@ export function userIndexFor(settings: UserIndexSettings) {
   }
 
   return { ownerOf, record, unrecord, userSessions, destroyUserSessions, clear }
+}
+
+type KeyOf = (id: string) => string
+
+type Verdict = 'theirs' | 'gone' | 'unknown'
+
+type Outcome<T> = { value: T } | { error: unknown }
+
+/**
+ * `run(keys)` on the whole page, and should that fail (a cluster node down, a key refused), `run([key])` for each key,
+ * so that every key that can be done is: per key, its result or the error that stopped it.
+ */
+async function perKey<T>(keys: readonly string[], run: (keys: string[]) => Promise<T[]>): Promise<Outcome<T>[]> {
+  if (keys.length === 0) return []
+  try {
+    return (await run([...keys])).map((value) => ({ value }))
+  } catch {
+    return Promise.all(
+      keys.map((key) =>
+        run([key]).then(
+          ([value]) => ({ value: value as T }),
+          (error: unknown) => ({ error }),
+        ),
+      ),
+    )
+  }
+}
+
+type FailureCount = ReturnType<typeof failureCount>
+
+/** How many things failed, and the first error, for ERR_REVOKE_INCOMPLETE. */
+function failureCount() {
+  const failures = {
+    count: 0,
+    first: undefined as unknown,
+    add(error: unknown): void {
+      if (failures.count++ === 0) failures.first = error
+    },
+    /** Whether the outcome is a success; a failure is counted. */
+    passed(outcome: Outcome<unknown>): boolean {
+      if ('error' in outcome) failures.add(outcome.error)
+      return !('error' in outcome)
+    },
+    /** `run`, with a failure counted (as one) and answered as undefined. */
+    caught:
+      <Arg, Result>(run: (arg: Arg) => Promise<Result>) =>
+      (arg: Arg): Promise<Result | undefined> =>
+        run(arg).catch((error: unknown) => void failures.add(error)),
+  }
+  return failures
 }
 
 function requireUserId(userId: unknown): asserts userId is string {
@@ -171,6 +296,20 @@ function exceptOption(options: unknown): string | undefined {
 interface IndexEntry {
   sid: string
   score: string
+}
+
+/** A session id in a user's indexes, with its score in the current one; none when only an earlier version's lists it. */
+interface Listed {
+  sid: string
+  score: string | undefined
+}
+
+/** Every session id of the current index and the earlier version's, once. */
+function merged([current, legacy]: IndexEntry[][]): Listed[] {
+  const listed = new Map<string, Listed>()
+  for (const entry of current ?? []) listed.set(entry.sid, entry)
+  for (const { sid } of legacy ?? []) if (!listed.has(sid)) listed.set(sid, { sid, score: undefined })
+  return [...listed.values()]
 }
 
 // ZRANGE WITHSCORES: id, score, id, score... A client with a Buffer type mapping answers with Buffers; both are text.
