@@ -148,6 +148,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
 
   const saveLoaded = conditionalSave({
     client,
+    timeoutMs: settings.timeout,
     keyOf,
     encode: toText,
     decode: async (text, sid) => fromText(text, sid),

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { SessionClient } from '../../client/types.js'
 import { storeError } from '../../helpers/errors.js'
 import type { SessionRecord } from '../../helpers/session.js'
@@ -20,6 +21,8 @@ const UNKNOWN_OWNER = Symbol('an owner the userId option could not tell')
 
 export interface ConditionalSaveParts {
   client: SessionClient
+  /** The store's timeout (0: none): past it the caller has its ERR_STORE_TIMEOUT, and the save stops merging. */
+  timeoutMs: number
   keyOf(sid: string): string
   encode(session: SessionRecord, sid: string): string
   decode(text: string, sid: string): Promise<SessionRecord>
@@ -55,6 +58,7 @@ export function conditionalSave(parts: ConditionalSaveParts) {
     if (changed.length === 0 && !cookieChanged(loaded, saving)) return parts.extend(sid, session, seconds, 'set')
 
     const expiry = parts.expiryFor(seconds)
+    const startedAt = performance.now()
     const contested = new Set<string>()
     let writing: Fields = saving
     let text = own
@@ -79,6 +83,9 @@ export function conditionalSave(parts: ConditionalSaveParts) {
         return
       }
       if ('gone' in outcome) return refused(sid, owner, recorded)
+      // A save that outlived its timeout (answered late, after an outage) has been reported as failed: merging
+      // its changes over saves made since would put back values older than theirs, so it stops here.
+      if (parts.timeoutMs > 0 && performance.now() - startedAt >= parts.timeoutMs) throw timedOut(parts.timeoutMs)
       // Another request saved since this one loaded: its changes stay, with this one's on top.
       const storedNow = (await decodeOrNull(outcome.storedNow, sid)) as Fields | null
       for (const key of storedNow ? contestedKeys(changed, loaded, storedNow) : changed) contested.add(key)
@@ -119,3 +126,9 @@ export function conditionalSave(parts: ConditionalSaveParts) {
     }
   }
 }
+
+const timedOut = (timeoutMs: number) =>
+  storeError(
+    'ERR_STORE_TIMEOUT',
+    `set() did not complete within the ${timeoutMs} ms timeout; what other requests saved meanwhile is kept`,
+  )
