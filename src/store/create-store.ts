@@ -27,6 +27,12 @@ export interface RedisSessionStore extends EventEmitter {
   userSessions: CallbackOrPromise<[userId: string], string[]>
   /** Destroys the user's sessions, but for `except`; resolves to how many (needs the userId option). */
   destroyUserSessions: DestroyUserSessions
+  /**
+   * Writes a session that get(), all() or sessions() read from outdated text (an old secret or format, or
+   * unencrypted) again as the serializer writes now, keeping its data and time to live, unless it changed or
+   * went since it was read. Resolves to whether it wrote: a sweep after rotating secrets.
+   */
+  rewriteOutdated: CallbackOrPromise<[session: SessionRecord], boolean>
   // Inherited from express-session's Store, which calls get/destroy to implement them.
   regenerate(req: unknown, callback: (error?: unknown) => void): void
   load<Session>(sid: string, callback: (error: unknown, session?: Session) => void): void
@@ -62,6 +68,7 @@ export function attachStoreMethods<Base extends EventEmitter>(
     sessions: operations.sessions,
     userSessions: guard('userSessions', operations.userSessions),
     destroyUserSessions: guard('destroyUserSessions', operations.destroyUserSessions) as DestroyUserSessions,
+    rewriteOutdated: guard('rewriteOutdated', operations.rewriteOutdated),
   }
   reportConnection(settings.client, store)
   Object.assign(store, methods, carrySnapshotOnCreate(store, operations.snapshots))
