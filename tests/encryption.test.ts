@@ -139,6 +139,44 @@ stored('rejects text in another format, truncated text and plain JSON as undecod
   }
 })
 
+/** What base64url decoding reads as the same bytes as `body`, though the text differs. */
+function sameBytesOtherText(body: string): string[] {
+  const middle = Math.floor(body.length / 2)
+  const variants = ['!', '.', ' ', '\n'].map((inserted) => body.slice(0, middle) + inserted + body.slice(middle))
+  variants.push(`${body}=`, `${body}==`, body.replace(/-/g, '+').replace(/_/g, '/'))
+  // The unused low bits of the last character (the body's bytes are not a multiple of three).
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const bytes = Buffer.from(body, 'base64url')
+  const lastChanged = [...alphabet]
+    .map((last) => body.slice(0, -1) + last)
+    .find((text) => text !== body && Buffer.from(text, 'base64url').equals(bytes))
+  if (lastChanged) variants.push(lastChanged)
+  return variants
+}
+
+stored('does not open text altered in ways base64url decoding ignores', async () => {
+  for (const serializer of [oldOnly]) {
+    const { prefix, store } = storeWith(serializer)
+    const corrupt: unknown[] = []
+    store.on('corruptSession', (error) => corrupt.push(error))
+    // A session whose sealed length is not a multiple of three, so that the last character has unused bits.
+    let text = ''
+    for (let padding = ''; !text || (text.length - 3) % 4 === 0; padding += 'x') {
+      await store.set('t', sessionFor({ role: 'user', padding }))
+      text = (await redis.get(`${prefix}t`)) ?? ''
+    }
+    const [tag, body] = [text.slice(0, 3), text.slice(3)]
+    const variants = sameBytesOtherText(body)
+    assert.is(variants.length, 8)
+    for (const variant of variants) {
+      assert.ok(Buffer.from(variant, 'base64url').equals(Buffer.from(body, 'base64url')), variant)
+      await redis.set(`${prefix}t`, tag + variant)
+      assert.is(await store.get('t'), null, `${tag} ${JSON.stringify(variant)}`)
+    }
+    assert.is(corrupt.length, variants.length)
+  }
+})
+
 stored('rotates: secrets[0] encrypts, every secret decrypts, a dropped secret no longer does', async () => {
   const before = storeWith(oldOnly)
   await before.store.set('u', sessionFor({ written: 'with the old secret' }))

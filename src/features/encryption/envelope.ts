@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, type KeyObject, randomBytes } from 'node:crypto'
 import { storeError } from '../../helpers/errors.js'
+import { canonicalBase64url } from './canonical-base64url.js'
 
 // The stored text is `v1.` followed by base64url(nonce | ciphertext | tag); a new format gets a new tag.
 const FORMAT = 'v1'
@@ -26,7 +27,10 @@ export function open(keys: readonly KeyObject[], text: string, sid: string): Ope
   if (typeof text !== 'string' || !text.startsWith(TAG_PREFIX)) {
     throw storeError('ERR_SESSION_DECODE', `the stored value is not in the encrypted format "${FORMAT}"`)
   }
-  const sealed = Buffer.from(text.slice(TAG_PREFIX.length), 'base64url')
+  const sealed = canonicalBase64url(text.slice(TAG_PREFIX.length))
+  if (sealed === undefined) {
+    throw storeError('ERR_SESSION_DECODE', 'the stored encrypted value is not canonical base64url')
+  }
   if (sealed.length < NONCE_BYTES + AUTH_TAG_BYTES) {
     throw storeError('ERR_SESSION_DECODE', 'the stored encrypted value is too short')
   }
