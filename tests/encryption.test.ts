@@ -12,6 +12,7 @@ const NEW_SECRET = 'new secret: correct horse battery staple 2'
 const oldOnly = createEncryptedSerializer({ secrets: [OLD_SECRET] })
 const rotated = createEncryptedSerializer({ secrets: [NEW_SECRET, OLD_SECRET] })
 const newOnly = createEncryptedSerializer({ secrets: [NEW_SECRET] })
+const oldInV2 = createEncryptedSerializer({ secrets: [OLD_SECRET], writeFormat: 'v2' })
 
 /** Every message and stack in an error and its causes, to search for what must not be there. */
 function everythingSaidBy(error: unknown): string {
@@ -133,7 +134,13 @@ stored('rejects text in another format, truncated text and plain JSON as undecod
   const { prefix, store } = storeWith(oldOnly, { onCorruptSession: 'fail' })
   await store.set('ok', sessionFor())
   const good = (await redis.get(`${prefix}ok`)) ?? ''
-  for (const text of [`v2.${good.slice(3)}`, good.slice(0, 20), 'v1.', JSON.stringify(sessionFor())]) {
+  for (const text of [
+    `v9.${good.slice(3)}`,
+    `v2.${good.slice(3)}`,
+    good.slice(0, 20),
+    'v1.',
+    JSON.stringify(sessionFor()),
+  ]) {
     await redis.set(`${prefix}bad`, text)
     assert.is(codeOf(await store.get('bad').catch((e: unknown) => e)), 'ERR_SESSION_DECODE', text)
   }
@@ -154,8 +161,11 @@ function sameBytesOtherText(body: string): string[] {
   return variants
 }
 
-stored('does not open text altered in ways base64url decoding ignores', async () => {
-  for (const serializer of [oldOnly]) {
+stored('does not open text altered in ways base64url decoding ignores, in either format', async () => {
+  for (const [serializer, format] of [
+    [oldOnly, 'v1.'],
+    [oldInV2, 'v2.'],
+  ] as const) {
     const { prefix, store } = storeWith(serializer)
     const corrupt: unknown[] = []
     store.on('corruptSession', (error) => corrupt.push(error))
@@ -166,6 +176,7 @@ stored('does not open text altered in ways base64url decoding ignores', async ()
       text = (await redis.get(`${prefix}t`)) ?? ''
     }
     const [tag, body] = [text.slice(0, 3), text.slice(3)]
+    assert.is(tag, format)
     const variants = sameBytesOtherText(body)
     assert.is(variants.length, 8)
     for (const variant of variants) {

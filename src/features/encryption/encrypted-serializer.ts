@@ -15,24 +15,24 @@ const SALT = 'redis-session-store/encrypted-serializer/v1'
 
 /**
  * A serializer for the store's `serializer` option that encrypts each session with AES-256-GCM:
- * a fresh random nonce per write, the session id bound as associated data (a value copied under another
- * session's key does not decode), and tampering detected. A value opened with a secret other than the first
- * is reported outdated, so that the store writes it again under the first. Errors never contain a secret,
- * a key, the session id or the session's contents.
+ * a fresh random nonce per write (and in format v2 a key of its own), the session id bound as associated
+ * data (a value copied under another session's key does not decode), and tampering detected. A value not
+ * as it would write it now (an old secret, the other format) is reported outdated, so that the store
+ * writes it again. Errors never contain a secret, a key, the session id or the session's contents.
  */
 export function createEncryptedSerializer(options: EncryptedSerializerOptions): Serializer {
-  const { secrets, inner } = encryptedSerializerSettings(options)
+  const { secrets, inner, writeFormat } = encryptedSerializerSettings(options)
   const keys = secrets.map(deriveKey)
   const [encryptionKey] = keys as [KeyObject, ...KeyObject[]]
 
   return {
     stringify(session: SessionRecord, sid: string): string {
-      return seal(encryptionKey, Buffer.from(innerStringify(inner, session, sid), 'utf8'), sid)
+      return seal(writeFormat, encryptionKey, Buffer.from(innerStringify(inner, session, sid), 'utf8'), sid)
     },
     parse(text: string, sid: string, report?: ParseReport): unknown {
       const found = open(keys, text, sid)
-      // Outdated: opened with a secret other than the first, which stringify would now encrypt with.
-      if (report && found.keyIndex > 0) report.outdated = true
+      // Outdated: not as stringify would write it now (another format, or a secret other than the first).
+      if (report && (found.format !== writeFormat || found.keyIndex > 0)) report.outdated = true
       let parsed: unknown
       try {
         parsed = inner.parse(found.plaintext, sid, report)

@@ -1,5 +1,6 @@
 import { isSerializer, jsonSerializer, type Serializer } from '../../helpers/codec.js'
 import { describe } from '../../helpers/errors.js'
+import { FORMATS, type Format } from './envelope.js'
 
 export interface EncryptedSerializerOptions {
   /**
@@ -9,20 +10,28 @@ export interface EncryptedSerializerOptions {
   secrets: readonly string[]
   /** What turns the session into the plaintext that is encrypted, and back. Default JSON. */
   serializer?: Serializer
+  /**
+   * The format values are written in: `'v1'` (default, readable by every version) or `'v2'` (a key of its
+   * own per value; readable only by versions that read v2); both are always read.
+   */
+  writeFormat?: 'v1' | 'v2'
 }
 
 export interface EncryptedSerializerSettings {
   secrets: string[]
   inner: Serializer
+  writeFormat: Format
 }
 
 const MIN_SECRET_LENGTH = 32
+export const DEFAULT_WRITE_FORMAT: Format = 'v1'
 
 export function encryptedSerializerSettings(options: unknown): EncryptedSerializerSettings {
   const given: Partial<EncryptedSerializerOptions> = typeof options === 'object' && options !== null ? options : {}
   return {
     secrets: secretsOption(given.secrets),
     inner: innerSerializerOption(given.serializer),
+    writeFormat: writeFormatOption(given.writeFormat),
   }
 }
 
@@ -52,6 +61,15 @@ function innerSerializerOption(value: unknown): Serializer {
     throw optionsError('serializer', `an object with stringify and parse methods; received ${describe(value)}`)
   }
   return value
+}
+
+function writeFormatOption(value: unknown): Format {
+  if (value === undefined) return DEFAULT_WRITE_FORMAT
+  if (!FORMATS.includes(value as Format)) {
+    const expected = FORMATS.map((format) => `"${format}"`).join(', ')
+    throw optionsError('writeFormat', `one of ${expected}; received ${describe(value)}`)
+  }
+  return value as Format
 }
 
 const optionsError = (name: string, expected: string) =>
