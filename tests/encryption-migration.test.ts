@@ -1,4 +1,5 @@
 import { createDecipheriv, scryptSync } from 'node:crypto'
+import type session from 'express-session'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
@@ -7,29 +8,39 @@ import {
   type EncryptedSerializerOptions,
   type Serializer,
 } from '../src/index.js'
+import { signInApp, visit } from './helpers/express-app.js'
 import type { Inspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
-import { sessionFor, type TestSession, uniquePrefix } from './helpers/sessions.js'
+import { codeOf, sessionFor, type TestSession, uniquePrefix } from './helpers/sessions.js'
 import { type NodeRedisClient, redisFor } from './helpers/suite-redis.js'
 
 const SECRET = 'migration test: a secret of at least 32 chars'
 // Each secret costs one scrypt derivation per serializer: the serializers are made once.
 const strict = createEncryptedSerializer({ secrets: [SECRET] })
+const migrating = createEncryptedSerializer({ secrets: [SECRET], acceptUnencrypted: true })
 const writingV2 = createEncryptedSerializer({ secrets: [SECRET], writeFormat: 'v2' })
+const writingUnencrypted = createEncryptedSerializer({
+  secrets: [SECRET],
+  acceptUnencrypted: true,
+  writeFormat: 'unencrypted',
+})
 
 let client: NodeRedisClient
 let redis: Inspector
+// Both suites on one server; the last one stops it.
 const server = sharedServer(startRedis)
 
 const storeOn = (prefix: string, serializer?: Serializer) =>
   createRedisStore({ client, prefix, ...(serializer ? { serializer } : {}) })
 
-const options = suite('createEncryptedSerializer writeFormat option')
+const options = suite('createEncryptedSerializer writeFormat and acceptUnencrypted options')
 
-options('refuses a writeFormat it cannot write, naming it', () => {
+options('refuses a writeFormat it cannot write and an acceptUnencrypted that is not a boolean, naming them', () => {
   for (const [given, name] of [
     [{ writeFormat: 'v3' }, 'writeFormat'],
     [{ writeFormat: 2 }, 'writeFormat'],
+    [{ acceptUnencrypted: 'yes' }, 'acceptUnencrypted'],
+    [{ writeFormat: 'unencrypted' }, 'writeFormat'],
   ] as const) {
     assert.throws(
       () => createEncryptedSerializer({ secrets: [SECRET], ...(given as object) } as EncryptedSerializerOptions),
@@ -38,7 +49,88 @@ options('refuses a writeFormat it cannot write, naming it', () => {
   }
 })
 
+options('refuses an option it does not know, such as a misspelt acceptUnencrypted, naming it', () => {
+  assert.throws(
+    () => createEncryptedSerializer({ secrets: [SECRET], acceptPlaintext: true } as never),
+    (error: unknown) => error instanceof TypeError && error.message.includes('"acceptPlaintext"'),
+  )
+})
+
 options.run()
+
+const plaintext = suite('turning encryption on with acceptUnencrypted')
+redisFor(plaintext, { server }, (started) => ({ nodeRedis: client, redis } = started))
+
+plaintext('reads a session stored before encryption, and encrypts it at its next touch', async () => {
+  const prefix = uniquePrefix('plain')
+  await storeOn(prefix).set('before', sessionFor({ user: 'ada' }))
+  const store = storeOn(prefix, migrating)
+  const loaded = await store.get('before')
+  assert.equal(loaded, sessionFor({ user: 'ada' }))
+  await store.touch('before', loaded as TestSession)
+  assert.ok((await redis.get(`${prefix}before`))?.startsWith('v1.'))
+  assert.equal(await storeOn(prefix, strict).get('before'), sessionFor({ user: 'ada' }))
+})
+
+plaintext('signs nobody out over HTTP: through the switch, and after acceptUnencrypted is turned off', async () => {
+  const prefix = uniquePrefix('plain')
+  const app = (serializer?: Serializer) => signInApp({ store: storeOn(prefix, serializer) as unknown as session.Store })
+  const { cookie } = await visit(app(), '/login')
+  assert.is((await visit(app(migrating), '/read', cookie)).body, 'ada')
+  assert.is((await visit(app(strict), '/read', cookie)).body, 'ada')
+})
+
+plaintext('never hands a value tagged as encrypted that does not open to the inner serializer', async () => {
+  const prefix = uniquePrefix('plain')
+  const parsed: string[] = []
+  const inner: Serializer = {
+    stringify: (session) => JSON.stringify(session),
+    parse: (text) => {
+      parsed.push(text)
+      return sessionFor({ user: 'planted' })
+    },
+  }
+  const serializer = createEncryptedSerializer({ secrets: [SECRET], serializer: inner, acceptUnencrypted: true })
+  const store = createRedisStore({ client, prefix, serializer, onCorruptSession: 'fail' })
+  for (const text of ['v1.eyJjb29raWUiOnt9fQ', 'v2.eyJjb29raWUiOnt9fQ', 'v9.eyJjb29raWUiOnt9fQ']) {
+    await redis.set(`${prefix}tagged`, text)
+    assert.is(codeOf(await store.get('tagged').catch((e: unknown) => e)), 'ERR_SESSION_DECODE', text)
+  }
+  assert.equal(parsed, [])
+})
+
+plaintext(
+  'with writeFormat unencrypted, writes what an instance without encryption reads, and reads both',
+  async () => {
+    const prefix = uniquePrefix('plain')
+    const without = storeOn(prefix)
+    const first = storeOn(prefix, writingUnencrypted)
+    await without.set('a', sessionFor({ by: 'without' }))
+    const read = (await first.get('a')) as TestSession
+    read.by = 'first step'
+    await first.set('a', read)
+    await first.touch('a', read)
+    assert.equal(await without.get('a'), sessionFor({ by: 'first step' }))
+    await storeOn(prefix, strict).set('b', sessionFor({ by: 'encrypted' }))
+    assert.equal(await first.get('b'), sessionFor({ by: 'encrypted' }))
+  },
+)
+
+plaintext('turning encryption off: writeFormat unencrypted decrypts a session at its next touch', async () => {
+  const prefix = uniquePrefix('plain')
+  await storeOn(prefix, strict).set('off', sessionFor({ user: 'ada' }))
+  const store = storeOn(prefix, writingUnencrypted)
+  await store.touch('off', (await store.get('off')) as TestSession)
+  assert.equal(await storeOn(prefix).get('off'), sessionFor({ user: 'ada' }))
+})
+
+plaintext('without it, a session stored before encryption still reads as no session', async () => {
+  const prefix = uniquePrefix('plain')
+  await storeOn(prefix).set('before', sessionFor({ user: 'ada' }))
+  assert.is(await storeOn(prefix, strict).get('before'), null)
+})
+
+plaintext.run()
 
 // The layout the previous version reads, written out independently of the package's code.
 function openAsPreviousVersion(text: string, secret: string, sid: string): unknown {

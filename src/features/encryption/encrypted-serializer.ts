@@ -2,7 +2,7 @@ import { createSecretKey, type KeyObject, scryptSync } from 'node:crypto'
 import { isThenable, type ParseReport, type Serializer } from '../../helpers/codec.js'
 import { storeError } from '../../helpers/errors.js'
 import type { SessionRecord } from '../../helpers/session.js'
-import { open, seal } from './envelope.js'
+import { looksSealed, type Opened, open, seal } from './envelope.js'
 import { type EncryptedSerializerOptions, encryptedSerializerSettings } from './options.js'
 
 const KEY_BYTES = 32
@@ -17,25 +17,37 @@ const SALT = 'redis-session-store/encrypted-serializer/v1'
  * A serializer for the store's `serializer` option that encrypts each session with AES-256-GCM:
  * a fresh random nonce per write (and in format v2 a key of its own), the session id bound as associated
  * data (a value copied under another session's key does not decode), and tampering detected. A value not
- * as it would write it now (an old secret, the other format) is reported outdated, so that the store
- * writes it again. Errors never contain a secret, a key, the session id or the session's contents.
+ * as it would write it now (an old secret, the other format, unencrypted) is reported outdated, so that the
+ * store writes it again.
+ * Errors never contain a secret, a key, the session id or the session's contents.
  */
 export function createEncryptedSerializer(options: EncryptedSerializerOptions): Serializer {
-  const { secrets, inner, writeFormat } = encryptedSerializerSettings(options)
+  const { secrets, inner, writeFormat, acceptUnencrypted } = encryptedSerializerSettings(options)
   const keys = secrets.map(deriveKey)
   const [encryptionKey] = keys as [KeyObject, ...KeyObject[]]
 
+  function opened(text: string, sid: string): Opened | undefined {
+    if (typeof text !== 'string') {
+      throw storeError('ERR_SESSION_DECODE', `the stored value is ${typeof text}, not encrypted text`)
+    }
+    // Only untagged text: a value that claims a format and fails to open is never read as plaintext.
+    if (acceptUnencrypted && !looksSealed(text)) return undefined
+    return open(keys, text, sid)
+  }
+
   return {
     stringify(session: SessionRecord, sid: string): string {
-      return seal(writeFormat, encryptionKey, Buffer.from(innerStringify(inner, session, sid), 'utf8'), sid)
+      const text = innerStringify(inner, session, sid)
+      return writeFormat === 'unencrypted' ? text : seal(writeFormat, encryptionKey, Buffer.from(text, 'utf8'), sid)
     },
     parse(text: string, sid: string, report?: ParseReport): unknown {
-      const found = open(keys, text, sid)
-      // Outdated: not as stringify would write it now (another format, or a secret other than the first).
-      if (report && (found.format !== writeFormat || found.keyIndex > 0)) report.outdated = true
+      const found = opened(text, sid)
+      // Outdated: not as stringify would write it now (another format or secret; encrypted or not, unlike now).
+      const outdated = found ? found.format !== writeFormat || found.keyIndex > 0 : writeFormat !== 'unencrypted'
+      if (report && outdated) report.outdated = true
       let parsed: unknown
       try {
-        parsed = inner.parse(found.plaintext, sid, report)
+        parsed = inner.parse(found === undefined ? text : found.plaintext, sid, report)
       } catch (cause) {
         throw innerParseError(cause)
       }

@@ -22,6 +22,8 @@ const MESSAGE_KEY_INFO = Buffer.from('redis-session-store/encrypted-serializer/v
 /** Text that claims to be sealed: a tag like `v1.`, of a format this version may not know. */
 const TAGGED = /^v\d+\./
 
+export const looksSealed = (text: string): boolean => TAGGED.test(text)
+
 export interface Opened {
   plaintext: string
   format: Format
