@@ -169,9 +169,10 @@ stored('does not open text altered in ways base64url decoding ignores, in either
     const { prefix, store } = storeWith(serializer)
     const corrupt: unknown[] = []
     store.on('corruptSession', (error) => corrupt.push(error))
-    // A session whose sealed length is not a multiple of three, so that the last character has unused bits.
+    // Text with a `-` or `_` (for their standard-alphabet twins) and a sealed length that is not a multiple
+    // of three (so that the last character has unused bits): a few writes find one.
     let text = ''
-    for (let padding = ''; !text || (text.length - 3) % 4 === 0; padding += 'x') {
+    for (let padding = ''; !text || (text.length - 3) % 4 === 0 || !/[-_]/.test(text.slice(3)); padding += 'x') {
       await store.set('t', sessionFor({ role: 'user', padding }))
       text = (await redis.get(`${prefix}t`)) ?? ''
     }
@@ -180,7 +181,7 @@ stored('does not open text altered in ways base64url decoding ignores, in either
     const variants = sameBytesOtherText(body)
     assert.is(variants.length, 8)
     for (const variant of variants) {
-      assert.ok(Buffer.from(variant, 'base64url').equals(Buffer.from(body, 'base64url')), variant)
+      assert.ok(variant !== body && Buffer.from(variant, 'base64url').equals(Buffer.from(body, 'base64url')), variant)
       await redis.set(`${prefix}t`, tag + variant)
       assert.is(await store.get('t'), null, `${tag} ${JSON.stringify(variant)}`)
     }
