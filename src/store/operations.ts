@@ -176,6 +176,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
    */
   async function extend(sid: string, session: SessionRecord, seconds: number, operation: 'set' | 'touch') {
     const snapshot = snapshots.as(session, sid)
+    // Loaded from outdated text (an old secret or format): written anew instead, so that visits move it.
     if (snapshot?.outdated && (await rewroteOnVisit(sid, session, seconds, snapshot, operation))) return
     // Without a TTL there is nothing to move: the key lives until it is destroyed.
     if (settings.disableTTL) return

@@ -18,8 +18,7 @@ const SALT = 'redis-session-store/encrypted-serializer/v1'
  * a fresh random nonce per write (and in format v2 a key of its own), the session id bound as associated
  * data (a value copied under another session's key does not decode), and tampering detected. A value not
  * as it would write it now (an old secret, the other format, unencrypted) is reported outdated, so that the
- * store writes it again.
- * Errors never contain a secret, a key, the session id or the session's contents.
+ * store writes it again. Errors never contain a secret, a key, the session id or the session's contents.
  */
 export function createEncryptedSerializer(options: EncryptedSerializerOptions): Serializer {
   const { secrets, inner, writeFormat, acceptUnencrypted } = encryptedSerializerSettings(options)
@@ -42,7 +41,7 @@ export function createEncryptedSerializer(options: EncryptedSerializerOptions): 
     },
     parse(text: string, sid: string, report?: ParseReport): unknown {
       const found = opened(text, sid)
-      // Outdated: not as stringify would write it now (another format or secret; encrypted or not, unlike now).
+      // Outdated: not what stringify writes now (another format or secret, or unencrypted while it encrypts).
       const outdated = found ? found.format !== writeFormat || found.keyIndex > 0 : writeFormat !== 'unencrypted'
       if (report && outdated) report.outdated = true
       let parsed: unknown
