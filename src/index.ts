@@ -1,4 +1,5 @@
-export { createEncryptedSerializer, type EncryptedSerializerOptions } from './features/encryption.js'
+export { createEncryptedSerializer } from './features/encryption/encrypted-serializer.js'
+export type { EncryptedSerializerOptions } from './features/encryption/options.js'
 export {
   DEFAULT_MISSING_SESSION_MESSAGE,
   type RequestWithSession,
@@ -11,7 +12,7 @@ export type {
   UserIdOption,
 } from './features/user-sessions/user-index.js'
 export { type CallbackOrPromise, callbackOrPromise } from './helpers/callback.js'
-export { decode, encode, jsonSerializer, type Serializer } from './helpers/codec.js'
+export { decode, encode, jsonSerializer, type ParseReport, type Serializer } from './helpers/codec.js'
 export { RedisSessionStoreError, RevokeIncompleteError, type StoreErrorCode } from './helpers/errors.js'
 export { escapeGlob, keyFor, scanPatternFor, sidFrom } from './helpers/keys.js'
 export { DEFAULT_SCAN_COUNT, type ScanKeysOptions, scanKeys } from './helpers/scan.js'

@@ -12,6 +12,7 @@ const NEW_SECRET = 'new secret: correct horse battery staple 2'
 const oldOnly = createEncryptedSerializer({ secrets: [OLD_SECRET] })
 const rotated = createEncryptedSerializer({ secrets: [NEW_SECRET, OLD_SECRET] })
 const newOnly = createEncryptedSerializer({ secrets: [NEW_SECRET] })
+const oldInV2 = createEncryptedSerializer({ secrets: [OLD_SECRET], writeFormat: 'v2' })
 
 /** Every message and stack in an error and its causes, to search for what must not be there. */
 function everythingSaidBy(error: unknown): string {
@@ -133,9 +134,58 @@ stored('rejects text in another format, truncated text and plain JSON as undecod
   const { prefix, store } = storeWith(oldOnly, { onCorruptSession: 'fail' })
   await store.set('ok', sessionFor())
   const good = (await redis.get(`${prefix}ok`)) ?? ''
-  for (const text of [`v2.${good.slice(3)}`, good.slice(0, 20), 'v1.', JSON.stringify(sessionFor())]) {
+  for (const text of [
+    `v9.${good.slice(3)}`,
+    `v2.${good.slice(3)}`,
+    good.slice(0, 20),
+    'v1.',
+    JSON.stringify(sessionFor()),
+  ]) {
     await redis.set(`${prefix}bad`, text)
     assert.is(codeOf(await store.get('bad').catch((e: unknown) => e)), 'ERR_SESSION_DECODE', text)
+  }
+})
+
+/** What base64url decoding reads as the same bytes as `body`, though the text differs. */
+function sameBytesOtherText(body: string): string[] {
+  const middle = Math.floor(body.length / 2)
+  const variants = ['!', '.', ' ', '\n'].map((inserted) => body.slice(0, middle) + inserted + body.slice(middle))
+  variants.push(`${body}=`, `${body}==`, body.replace(/-/g, '+').replace(/_/g, '/'))
+  // The unused low bits of the last character (the body's bytes are not a multiple of three).
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const bytes = Buffer.from(body, 'base64url')
+  const lastChanged = [...alphabet]
+    .map((last) => body.slice(0, -1) + last)
+    .find((text) => text !== body && Buffer.from(text, 'base64url').equals(bytes))
+  if (lastChanged) variants.push(lastChanged)
+  return variants
+}
+
+stored('does not open text altered in ways base64url decoding ignores, in either format', async () => {
+  for (const [serializer, format] of [
+    [oldOnly, 'v1.'],
+    [oldInV2, 'v2.'],
+  ] as const) {
+    const { prefix, store } = storeWith(serializer)
+    const corrupt: unknown[] = []
+    store.on('corruptSession', (error) => corrupt.push(error))
+    // Text with a `-` or `_` (for their standard-alphabet twins) and a sealed length that is not a multiple
+    // of three (so that the last character has unused bits): a few writes find one.
+    let text = ''
+    for (let padding = ''; !text || (text.length - 3) % 4 === 0 || !/[-_]/.test(text.slice(3)); padding += 'x') {
+      await store.set('t', sessionFor({ role: 'user', padding }))
+      text = (await redis.get(`${prefix}t`)) ?? ''
+    }
+    const [tag, body] = [text.slice(0, 3), text.slice(3)]
+    assert.is(tag, format)
+    const variants = sameBytesOtherText(body)
+    assert.is(variants.length, 8)
+    for (const variant of variants) {
+      assert.ok(variant !== body && Buffer.from(variant, 'base64url').equals(Buffer.from(body, 'base64url')), variant)
+      await redis.set(`${prefix}t`, tag + variant)
+      assert.is(await store.get('t'), null, `${tag} ${JSON.stringify(variant)}`)
+    }
+    assert.is(corrupt.length, variants.length)
   }
 })
 

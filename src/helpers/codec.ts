@@ -3,11 +3,21 @@ import type { SessionRecord } from './session.js'
 
 /**
  * Turns sessions into stored text and back. The session id is passed as a second argument for
- * serializers that bind it (encryption); JSON's own methods ignore it.
+ * serializers that bind it (encryption); JSON's own methods ignore it. The third argument of parse is
+ * optional to use: a serializer that reads the text but would not write it that way now says so there.
  */
 export interface Serializer {
   stringify(session: SessionRecord, sid: string): string
-  parse(text: string, sid: string): unknown
+  parse(text: string, sid: string, report?: ParseReport): unknown
+}
+
+/** What parse() may tell the store about the text besides the session in it. */
+export interface ParseReport {
+  /**
+   * Set to true when the text was read but is outdated: written with an old secret, in an old format, or
+   * unencrypted. The store then writes it again (as stringify writes now) at the session's next save or touch.
+   */
+  outdated: boolean
 }
 
 /** Whether the value has a serializer's two methods, as the serializer options require. */
@@ -49,8 +59,8 @@ export const encode =
 /** The session stored as text; anything that is not a session object is an error, never data. */
 export const decode =
   (serializer: Serializer) =>
-  async (text: string, sid: string): Promise<SessionRecord> =>
-    decodeSoon(serializer)(text, sid)
+  async (text: string, sid: string, report?: ParseReport): Promise<SessionRecord> =>
+    decodeSoon(serializer)(text, sid, report)
 
 /**
  * `decode` without the Promise when the serializer answers at once (JSON does): the store's get()
@@ -58,10 +68,10 @@ export const decode =
  */
 export const decodeSoon =
   (serializer: Serializer) =>
-  (text: string, sid: string): SessionRecord | Promise<SessionRecord> => {
+  (text: string, sid: string, report?: ParseReport): SessionRecord | Promise<SessionRecord> => {
     let parsed: unknown
     try {
-      parsed = serializer.parse(text, sid)
+      parsed = serializer.parse(text, sid, report)
     } catch (cause) {
       throw unparsable(cause)
     }

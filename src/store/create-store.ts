@@ -30,6 +30,12 @@ export interface RedisSessionStore extends EventEmitter {
    * ERR_REVOKE_INCOMPLETE, after destroying all the others, when some could not be destroyed.
    */
   destroyUserSessions: DestroyUserSessions
+  /**
+   * Writes a session that get(), all() or sessions() read from outdated text (an old secret or format, or
+   * unencrypted) again as the serializer writes now, keeping its data and time to live, unless it changed or
+   * went since it was read. Resolves to whether it wrote: a sweep after rotating secrets.
+   */
+  rewriteOutdated: CallbackOrPromise<[session: SessionRecord], boolean>
   // Inherited from express-session's Store, which calls get/destroy to implement them.
   regenerate(req: unknown, callback: (error?: unknown) => void): void
   load<Session>(sid: string, callback: (error: unknown, session?: Session) => void): void
@@ -65,6 +71,7 @@ export function attachStoreMethods<Base extends EventEmitter>(
     sessions: operations.sessions,
     userSessions: guard('userSessions', operations.userSessions),
     destroyUserSessions: guard('destroyUserSessions', operations.destroyUserSessions) as DestroyUserSessions,
+    rewriteOutdated: guard('rewriteOutdated', operations.rewriteOutdated),
   }
   reportConnection(settings.client, store)
   Object.assign(store, methods, carrySnapshotOnCreate(store, operations.snapshots))

@@ -1,10 +1,11 @@
 import { WRITE_IF_PRESENT } from '../features/concurrent-saves/compare-and-set.js'
 import { conditionalSave } from '../features/concurrent-saves/conditional-save.js'
-import { loadedFrom, snapshotMemory } from '../features/concurrent-saves/snapshot.js'
+import { outdatedRewrites } from '../features/concurrent-saves/rewrite-outdated.js'
+import { loadedFrom, type Snapshot, snapshotMemory } from '../features/concurrent-saves/snapshot.js'
 import { touchMemory } from '../features/lazy-touch.js'
 import { userIndexFor } from '../features/user-sessions/user-index.js'
 import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
-import { decodeSoon, encode } from '../helpers/codec.js'
+import { decodeSoon, encode, type ParseReport } from '../helpers/codec.js'
 import { describe, storeError } from '../helpers/errors.js'
 import { keyFor, scanPatternFor, sidFrom } from '../helpers/keys.js'
 import { scanPages } from '../helpers/scan.js'
@@ -51,11 +52,12 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   function readSession(
     text: string,
     sid: string,
+    report?: ParseReport,
     unreadable: (error: unknown) => null | Promise<null> = skipped,
   ): SessionRecord | null | Promise<SessionRecord | null> {
     let decoded: SessionRecord | Promise<SessionRecord>
     try {
-      decoded = fromText(text, sid)
+      decoded = fromText(text, sid, report)
     } catch (error) {
       return unreadable(error)
     }
@@ -69,8 +71,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   const readForGet =
     settings.onCorruptSession === 'miss'
       ? readSession
-      : (text: string, sid: string) =>
-          readSession(text, sid, async (error) => {
+      : (text: string, sid: string, report?: ParseReport) =>
+          readSession(text, sid, report, async (error) => {
             await removeUnreadable(keyOf(sid), text)
             throw error
           })
@@ -81,11 +83,12 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   async function get(sid: string): Promise<SessionRecord | null> {
     requireSid(sid)
     const text = await client.get(keyOf(sid))
-    let session = text ? readForGet(text, sid) : null
+    const report = { outdated: false }
+    let session = text ? readForGet(text, sid, report) : null
     if (session instanceof Promise) session = await session
     lazyTouch.read(sid, session ? text : null)
     // The object carries what it was loaded from, so that its save writes only its own changes.
-    if (session && text) snapshots.remember(session, loadedFrom(sid, text))
+    if (session && text) snapshots.remember(session, loadedFrom(sid, text, report.outdated))
     return session
   }
 
@@ -162,6 +165,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     events,
   })
 
+  const rewrites = outdatedRewrites({ client, keyOf, encode: toText, decode: async (text, sid) => fromText(text, sid) })
+
   async function touch(sid: string, session: SessionRecord): Promise<void> {
     requireSid(sid)
     requireSession(session)
@@ -181,6 +186,9 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
    * change. EXPIRE never creates a key, so a session destroyed meanwhile stays destroyed.
    */
   async function extend(sid: string, session: SessionRecord, seconds: number, operation: 'set' | 'touch') {
+    const snapshot = snapshots.as(session, sid)
+    // Loaded from outdated text (an old secret or format): written anew instead, so that visits move it.
+    if (snapshot?.outdated && (await rewroteOnVisit(sid, session, seconds, snapshot, operation))) return
     // Without a TTL there is nothing to move: the key lives until it is destroyed.
     if (settings.disableTTL) return
     // The key (and the index entry, written with the same expiry) already lives almost as long as a touch would make it.
@@ -194,10 +202,63 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       lazyTouch.wrote(sid, undefined, seconds, since)
       return
     }
+    await stale(owner, sid, recorded, operation)
+  }
+
+  /**
+   * The touch (or unchanged save) of a session loaded from outdated text: one compare-and-set of the loaded
+   * text to the same data written anew, instead of EXPIRE. False when it wrote nothing and the EXPIRE is
+   * still due: another request wrote the session since it was loaded (its text stays), or it cannot be encoded.
+   */
+  async function rewroteOnVisit(
+    sid: string,
+    session: SessionRecord,
+    seconds: number,
+    snapshot: Snapshot,
+    operation: 'set' | 'touch',
+  ): Promise<boolean> {
+    let text: string
+    try {
+      text = await rewrites.sameDataAnew(snapshot)
+    } catch {
+      return false
+    }
+    const owner = users.ownerOf(session)
+    const since = lazyTouch.now()
+    const expiry = expiryFor(seconds)
+    const recorded = users.record(owner, sid, expiry)
+    const outcome = await withIndexUpdate(rewrites.replace(snapshot, text, expiry), recorded)
+    if ('written' in outcome) wrote(sid, session, text, seconds, since)
+    else if ('gone' in outcome) await stale(owner, sid, recorded, operation)
+    return !('storedNow' in outcome)
+  }
+
+  async function stale(
+    owner: string | undefined,
+    sid: string,
+    recorded: Promise<string> | undefined,
+    operation: 'set' | 'touch',
+  ) {
     lazyTouch.forget(sid)
     // Were this to fail, the entry's next listing would find no session and prune it.
     await users.unrecord(owner, sid, recorded).catch(() => {})
     events.staleSession({ operation })
+  }
+
+  /**
+   * For a sweep after a change of secret or format: writes the session's outdated text again as the serializer
+   * writes now, its data and time to live unchanged, over what was read only. Whether it wrote.
+   */
+  async function rewriteOutdated(session: SessionRecord): Promise<boolean> {
+    requireSession(session)
+    const snapshot = snapshots.of(session)
+    if (!snapshot?.outdated) return false
+    const text = await rewrites.sameDataAnew(snapshot)
+    if (!(await rewrites.replaceKeepingTtl(snapshot, text))) return false
+    // What this process knew of the key's expiry is about the old text; it knows nothing of the new one's.
+    lazyTouch.forget(snapshot.sid)
+    snapshots.remember(session, loadedFrom(snapshot.sid, text))
+    return true
   }
 
   async function destroy(sid: string): Promise<void> {
@@ -216,7 +277,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       // A key that expired or was deleted between SCAN and the read is simply gone.
       if (!text) continue
       const sid = sidOf(keys[i] as string)
-      let session = readSession(text, sid)
+      const report = { outdated: false }
+      let session = readSession(text, sid, report)
       if (session instanceof Promise) session = await session
       // The decoded object is the store's own (fresh from the serializer), so it takes its id in place:
       // a copy per session would cost a second object each, a quarter more memory for all().
@@ -224,7 +286,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       const withId = session as SessionWithId
       withId.id = sid
       // Written back (an admin script), it must not revive a session destroyed since it was read.
-      snapshots.remember(withId, { sid })
+      snapshots.remember(withId, report.outdated ? loadedFrom(sid, text, true) : { sid })
       found.push(withId)
     }
     return found
@@ -270,7 +332,21 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   }
 
   const { userSessions, destroyUserSessions } = users
-  return { get, set, touch, destroy, clear, length, ids, all, sessions, userSessions, destroyUserSessions, snapshots }
+  return {
+    get,
+    set,
+    touch,
+    destroy,
+    clear,
+    length,
+    ids,
+    all,
+    sessions,
+    userSessions,
+    destroyUserSessions,
+    rewriteOutdated,
+    snapshots,
+  }
 }
 
 // The answer is checked before ttlFor rounds it up: Math.ceil would make null 0 (and delete the session), '60' 60.

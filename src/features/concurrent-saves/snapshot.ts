@@ -11,15 +11,19 @@ export interface Snapshot {
   readonly sid: string
   readonly base: string
   readonly stored: string
+  /** The serializer reported the loaded text outdated (an old secret or format): the next visit writes it anew. */
+  readonly outdated?: true
 }
 
 /**
  * A session read in bulk (all(), sessions()): known to have existed, its text not kept (that would hold
  * the text of every session read beside its object). Its save writes only while the session still exists.
+ * One whose text was outdated gets a whole Snapshot instead, so that it can be rewritten over that text.
  */
 export interface Sighting {
   readonly sid: string
   readonly base?: undefined
+  readonly outdated?: undefined
 }
 
 /**
@@ -60,4 +64,5 @@ export function snapshotMemory() {
 export type SnapshotMemory = ReturnType<typeof snapshotMemory>
 
 /** A loaded session: its object's state and Redis's are the same text. */
-export const loadedFrom = (sid: string, text: string): Snapshot => ({ sid, base: text, stored: text })
+export const loadedFrom = (sid: string, text: string, outdated = false): Snapshot =>
+  outdated ? { sid, base: text, stored: text, outdated: true } : { sid, base: text, stored: text }
