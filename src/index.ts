@@ -1,5 +1,10 @@
 export { createEncryptedSerializer, type EncryptedSerializerOptions } from './features/encryption.js'
 export {
+  HASHED_ID_MARKER,
+  type HashSessionIdsOption,
+  hashedIdOf,
+} from './features/hashed-ids/stored-ids.js'
+export {
   DEFAULT_MISSING_SESSION_MESSAGE,
   type RequestWithSession,
   type RequireSessionOptions,

@@ -1,6 +1,8 @@
 import { WRITE_IF_PRESENT } from '../features/concurrent-saves/compare-and-set.js'
 import { conditionalSave } from '../features/concurrent-saves/conditional-save.js'
 import { loadedFrom, snapshotMemory } from '../features/concurrent-saves/snapshot.js'
+import { hashedIdMoves } from '../features/hashed-ids/moves.js'
+import { storedIdsFor } from '../features/hashed-ids/stored-ids.js'
 import { touchMemory } from '../features/lazy-touch.js'
 import { userIndexFor } from '../features/user-sessions/user-index.js'
 import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
@@ -35,9 +37,12 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   const secondsToLive = ttlFor(typeof settings.ttl === 'function' ? checkedTtl(settings.ttl) : settings.ttl)
   const toText = encode(settings.serializer)
   const fromText = decodeSoon(settings.serializer)
+  const decodeLater = async (text: string, sid: string) => fromText(text, sid)
   const ignoresTouch = settings.disableTouch || settings.disableTTL
   const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
   const snapshots = snapshotMemory()
+  // From here on a "sid" is the id in the key (hashed-ids): the session id, or its hash under hashSessionIds.
+  const storedIds = storedIdsFor(settings.hashSessionIds)
 
   // Under 'miss' a corrupt value reads as absent (and stays, in case another version of the app can read it);
   // under 'fail' it is deleted so that the next call starts afresh instead of failing again: for all() and the
@@ -63,11 +68,16 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   }
 
   const removePage = pageRemover(client)
-  const users = userIndexFor({ ...settings, read: async (text, sid) => readSession(text, sid), removeKeys: removePage })
+  const users = userIndexFor({
+    ...settings,
+    read: async (text, sid) => readSession(text, sid),
+    removeKeys: removePage,
+    storedIdsOf: storedIds.of,
+  })
 
-  async function get(sid: string): Promise<SessionRecord | null> {
-    requireSid(sid)
-    const text = await client.get(keyOf(sid))
+  async function get(given: string): Promise<SessionRecord | null> {
+    requireSid(given)
+    const { id: sid, text } = await homes.load(given)
     let session = text ? readSession(text, sid) : null
     if (session instanceof Promise) session = await session
     lazyTouch.read(sid, session ? text : null)
@@ -76,15 +86,13 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     return session
   }
 
-  async function set(sid: string, session: SessionRecord): Promise<void> {
-    requireSid(sid)
+  async function set(given: string, session: SessionRecord): Promise<void> {
+    requireSid(given)
     requireSession(session)
     const seconds = secondsToLive(session)
-    if (!isAlive(seconds)) {
-      lazyTouch.forget(sid)
-      await client.del(keyOf(sid))
-      return
-    }
+    if (!isAlive(seconds)) return remove(given, (key) => client.del(key))
+    const sid = await homes.settle(given, session, seconds, 'set')
+    if (sid === undefined) return
     const snapshot = snapshots.as(session, sid)
     if (snapshot?.base !== undefined) return saveLoaded(sid, session, seconds, snapshot)
     if (snapshot) return writeIfPresent(sid, session, seconds)
@@ -117,6 +125,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     const since = lazyTouch.now()
     const args = [text, expiry === undefined ? '' : String(expiry)]
     if (Number(await client.evalOnKey(WRITE_IF_PRESENT, keyOf(sid), args)) !== 1) {
+      const moved = await homes.relocated(sid)
+      if (moved) return writeIfPresent(moved.id, session, seconds)
       lazyTouch.forget(sid)
       events.staleSession({ operation: 'set' })
       return
@@ -137,7 +147,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     client,
     keyOf,
     encode: toText,
-    decode: async (text, sid) => fromText(text, sid),
+    decode: decodeLater,
     ownerOf: users.ownerOf,
     record: users.record,
     unrecord: users.unrecord,
@@ -146,20 +156,34 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     lazyTouch,
     extend,
     events,
+    relocated: (sid) => homes.relocated(sid),
   })
 
-  async function touch(sid: string, session: SessionRecord): Promise<void> {
-    requireSid(sid)
+  const homes = hashedIdMoves({
+    client,
+    keyOf,
+    ids: storedIds,
+    encode: toText,
+    decode: decodeLater,
+    ownerOf: users.ownerOf,
+    record: users.record,
+    forget: users.forget,
+    saveLoaded,
+    snapshots,
+    lazyTouch,
+    expiryFor,
+    events,
+  })
+
+  async function touch(given: string, session: SessionRecord): Promise<void> {
+    requireSid(given)
     requireSession(session)
     if (ignoresTouch) return
     const seconds = secondsToLive(session)
-    if (!isAlive(seconds)) {
-      lazyTouch.forget(sid)
-      // A non-positive expiry deletes the key, as set() would.
-      await client.expire(keyOf(sid), 0)
-      return
-    }
-    await extend(sid, session, seconds, 'touch')
+    // A non-positive expiry deletes the key, as set() would.
+    if (!isAlive(seconds)) return remove(given, (key) => client.expire(key, 0))
+    const sid = await homes.settle(given, session, seconds, 'touch')
+    if (sid !== undefined) await extend(sid, session, seconds, 'touch')
   }
 
   /**
@@ -183,13 +207,23 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     lazyTouch.forget(sid)
     // Were this to fail, the entry's next listing would find no session and prune it.
     await users.unrecord(owner, sid, recorded).catch(() => {})
+    const moved = await homes.relocated(sid)
+    if (moved) return extend(moved.id, session, seconds, operation)
     events.staleSession({ operation })
   }
 
-  async function destroy(sid: string): Promise<void> {
-    requireSid(sid)
-    lazyTouch.forget(sid)
-    await client.del(keyOf(sid))
+  async function destroy(given: string): Promise<void> {
+    requireSid(given)
+    await remove(given, (key) => client.del(key))
+  }
+
+  // Every key the session may be under, raw before hashed: a move that then finds its raw key gone (hashed-ids)
+  // knows the session was destroyed, and deletes the copy it made.
+  async function remove(given: string, command: (key: string) => Promise<unknown>): Promise<void> {
+    for (const sid of [...storedIds.of(given)].reverse()) {
+      lazyTouch.forget(sid)
+      await command(keyOf(sid))
+    }
   }
 
   const keyPages = () => scanPages(client, prefix, scanCount)

@@ -3,7 +3,7 @@ import { describe, storeError } from '../../helpers/errors.js'
 import { keyFor } from '../../helpers/keys.js'
 import { scanPages } from '../../helpers/scan.js'
 import type { Callback, SessionRecord } from '../../helpers/session.js'
-import { FORGET_BATCH, FORGET_UNCHANGED, LIST_SESSIONS, RECORD_SESSION } from './user-index-scripts.js'
+import { FORGET_BATCH, FORGET_SESSION, FORGET_UNCHANGED, LIST_SESSIONS, RECORD_SESSION } from './user-index-scripts.js'
 
 /** The option that names a session's user; undefined (or null) when nobody is signed in. */
 export type UserIdOption = (session: SessionRecord) => string | undefined
@@ -38,6 +38,8 @@ export interface UserIndexSettings {
   read(text: string, sid: string): Promise<SessionRecord | null>
   /** Removes a page of keys: the store's own remover (remove-page.ts), UNLINK or DEL where there is none. */
   removeKeys(keys: readonly string[]): Promise<unknown>
+  /** The ids in the keys a session id's session may be under (hashed-ids): what the index holds. */
+  storedIdsOf(sid: string): readonly string[]
 }
 
 /**
@@ -89,6 +91,11 @@ export function userIndexFor(settings: UserIndexSettings) {
     await forgetUnchanged(indexKeyOf(owner), [{ sid, score: await recorded }])
   }
 
+  /** Takes the session out of its user's index, whatever its score: it now lives under another id (hashed-ids). */
+  async function forget(owner: string | undefined, sid: string): Promise<void> {
+    if (owner !== undefined) await client.evalOnKey(FORGET_SESSION, indexKeyOf(owner), [sid])
+  }
+
   /** The user's live sessions with their index scores; the index entries found stale are taken out. */
   async function liveEntries(userId: string): Promise<IndexEntry[]> {
     requireUserId(userId)
@@ -116,7 +123,8 @@ export function userIndexFor(settings: UserIndexSettings) {
   async function destroyUserSessions(userId: string, options?: DestroyUserSessionsOptions): Promise<number> {
     requireEnabled('destroyUserSessions')
     const except = exceptOption(options)
-    const doomed = (await liveEntries(userId)).filter((entry) => entry.sid !== except)
+    const kept = except === undefined ? [] : settings.storedIdsOf(except)
+    const doomed = (await liveEntries(userId)).filter((entry) => !kept.includes(entry.sid))
     if (doomed.length === 0) return 0
     // Sessions first: were the index emptied first and the delete then failed, they would live on unlisted.
     await settings.removeKeys(doomed.map((entry) => sessionKeyOf(entry.sid)))
@@ -147,7 +155,7 @@ export function userIndexFor(settings: UserIndexSettings) {
     }
   }
 
-  return { ownerOf, record, unrecord, userSessions, destroyUserSessions, clear }
+  return { ownerOf, record, unrecord, forget, userSessions, destroyUserSessions, clear }
 }
 
 function requireUserId(userId: unknown): asserts userId is string {
