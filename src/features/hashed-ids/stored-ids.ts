@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 
 /**
  * What a session's key holds after the prefix. `false`: the session id. `true`: its SHA-256, so that no
@@ -19,8 +19,13 @@ export const HASHED_ID_MARKER = '~'
 const HASHED_ID = /^~[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/
 
 /** The id a session's key holds under `hashSessionIds`: the marker, then the SHA-256 of the session id in base64url. */
-export const hashedIdOf = (sid: string): string =>
-  HASHED_ID_MARKER + createHash('sha256').update(sid, 'utf8').digest('base64url')
+export const hashedIdOf = (sid: string): string => HASHED_ID_MARKER + sha256(sid)
+
+// One call where Node.js has it (20.12 and later), at a third of the cost of createHash's three.
+const sha256: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'base64url')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('base64url')
 
 /**
  * The ids in the keys of a session ("stored ids", what the store returns from ids(), all(), sessions() and
