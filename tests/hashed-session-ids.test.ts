@@ -430,14 +430,23 @@ races('a destroy whose second delete lands late still wins over a move that runs
   assert.is(await migrate.get('s7'), null)
 })
 
-races('a sweep in "migrate" (sessions() and touch) moves the sessions nobody visits', async () => {
+races('the README sweep in "migrate" moves the sessions nobody visits, keeping their expiry', async () => {
   const { prefix, migrate, rawSession } = await raceFleet()
-  for (const sid of ['idle-1', 'idle-2']) await rawSession(sid, { idle: sid })
+  for (const sid of ['idle-1', 'idle-2']) {
+    await rawSession(sid, { idle: sid })
+    await raceRedis.pExpire(prefix + sid, 60_000)
+  }
   for await (const session of migrate.sessions()) {
-    if (!session.id.startsWith(HASHED_ID_MARKER)) await migrate.touch(session.id, session)
+    if (session.id.startsWith(HASHED_ID_MARKER)) continue
+    session.cookie.expires = new Date(Date.now() + (await raceRedis.pTTL(prefix + session.id)))
+    await migrate.touch(session.id, session)
   }
   assert.equal(await keysUnder(raceRedis, prefix), [prefix + hashed('idle-1'), prefix + hashed('idle-2')].sort())
   assert.is(((await migrate.get('idle-2')) as TestSession).idle, 'idle-2')
+  for (const sid of ['idle-1', 'idle-2']) {
+    const seconds = await raceRedis.ttl(prefix + hashed(sid))
+    assert.ok(seconds > 0 && seconds <= 60, `${seconds}`)
+  }
 })
 
 races.run()
