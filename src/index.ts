@@ -1,6 +1,11 @@
 export { createEncryptedSerializer } from './features/encryption/encrypted-serializer.js'
 export type { EncryptedSerializerOptions } from './features/encryption/options.js'
 export {
+  HASHED_ID_MARKER,
+  type HashSessionIdsOption,
+  hashedIdOf,
+} from './features/hashed-ids/stored-ids.js'
+export {
   DEFAULT_MISSING_SESSION_MESSAGE,
   type RequestWithSession,
   type RequireSessionOptions,

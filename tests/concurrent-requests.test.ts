@@ -66,11 +66,16 @@ function appInstance(store: RedisSessionStore, gates: Gates, resave: boolean) {
   })
   app.post('/change', async (req, res) => {
     const data = req.session as unknown as Fields
-    const { hold, set, del, push } = req.query as Record<string, string | undefined>
+    const { hold, set, del, push, then } = req.query as Record<string, string | undefined>
     if (hold) await gates.pass(hold)
     if (set) for (const pair of set.split(',')) data[pair.split('=')[0] as string] = pair.split('=')[1]
     if (del) delete data[del]
     if (push) (data.cart as { items: string[] }).items.push(push)
+    // Saved now, then changed again: express-session saves once more at the end of the request.
+    if (then) {
+      await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())))
+      data[then.split('=')[0] as string] = then.split('=')[1]
+    }
     res.json({ ok: true })
   })
   // What console.log(req.session) would print.
@@ -322,6 +327,16 @@ for (const resave of [false, true]) {
         const kept = Array.from({ length: writers }, (_, writer) => data?.[`w${writer}`])
         assert.equal(kept, Array(writers).fill(String(round)), `round ${round} lost a change`)
       }
+    })
+
+    test('a request that saves twice keeps what an overlapping request saved before its first save', async (context) => {
+      const agent = browser()
+      await agent.send(`${context.one.url}/sign-in/ada`)
+      const slow = await held(context, agent, context.one, 'set=a=1&then=b=2')
+      await agent.send(`${context.two.url}/change?set=c=3`)
+      await slow.release()
+      const data = await stored(context, agent.sid)
+      assert.equal([data?.a, data?.b, data?.c], ['1', '2', '3'])
     })
 
     test('forty-eight overlapping requests, each changing its own key, all keep their change', async (context) => {

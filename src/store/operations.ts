@@ -2,6 +2,8 @@ import { WRITE_IF_PRESENT } from '../features/concurrent-saves/compare-and-set.j
 import { conditionalSave } from '../features/concurrent-saves/conditional-save.js'
 import { outdatedRewrites } from '../features/concurrent-saves/rewrite-outdated.js'
 import { loadedFrom, type Snapshot, snapshotMemory } from '../features/concurrent-saves/snapshot.js'
+import { hashedIdMoves } from '../features/hashed-ids/moves.js'
+import { storedIdsFor } from '../features/hashed-ids/stored-ids.js'
 import { touchMemory } from '../features/lazy-touch.js'
 import { userIndexFor } from '../features/user-sessions/user-index.js'
 import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
@@ -37,9 +39,12 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   const secondsToLive = ttlFor(typeof settings.ttl === 'function' ? checkedTtl(settings.ttl) : settings.ttl)
   const toText = encode(settings.serializer)
   const fromText = decodeSoon(settings.serializer)
+  const decodeLater = async (text: string, sid: string) => fromText(text, sid)
   const ignoresTouch = settings.disableTouch || settings.disableTTL
   const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
   const snapshots = snapshotMemory()
+  // From here on a "sid" is the id in the key (hashed-ids): the session id, or its hash under hashSessionIds.
+  const storedIds = storedIdsFor(settings.hashSessionIds)
 
   // A value that does not decode is skipped by every bulk read and reported, under either policy: it may be no
   // session at all (a counter kept under the same prefix), or another version's during a rolling change.
@@ -78,11 +83,16 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
           })
 
   const removePage = pageRemover(client)
-  const users = userIndexFor({ ...settings, read: async (text, sid) => readSession(text, sid), removeKeys: removePage })
+  const users = userIndexFor({
+    ...settings,
+    read: async (text, sid) => readSession(text, sid),
+    removeKeys: removePage,
+    storedIdsOf: storedIds.of,
+  })
 
-  async function get(sid: string): Promise<SessionRecord | null> {
-    requireSid(sid)
-    const text = await client.get(keyOf(sid))
+  async function get(given: string): Promise<SessionRecord | null> {
+    requireSid(given)
+    const { id: sid, text } = await homes.load(given)
     const report = { outdated: false }
     let session = text ? readForGet(text, sid, report) : null
     if (session instanceof Promise) session = await session
@@ -92,15 +102,13 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     return session
   }
 
-  async function set(sid: string, session: SessionRecord): Promise<void> {
-    requireSid(sid)
+  async function set(given: string, session: SessionRecord): Promise<void> {
+    requireSid(given)
     requireSession(session)
     const seconds = secondsToLive(session)
-    if (!isAlive(seconds)) {
-      lazyTouch.forget(sid)
-      await client.del(keyOf(sid))
-      return
-    }
+    if (!isAlive(seconds)) return remove(given, (key) => client.del(key))
+    const sid = await homes.settle(given, session, seconds, 'set')
+    if (sid === undefined) return
     const snapshot = snapshots.as(session, sid)
     if (snapshot?.base !== undefined) return saveLoaded(sid, session, seconds, snapshot)
     if (snapshot) return writeIfPresent(sid, session, seconds)
@@ -133,6 +141,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     const since = lazyTouch.now()
     const args = [text, expiry === undefined ? '' : String(expiry)]
     if (Number(await client.evalOnKey(WRITE_IF_PRESENT, keyOf(sid), args)) !== 1) {
+      const moved = await homes.relocated(sid)
+      if (moved) return writeIfPresent(moved.id, session, seconds)
       lazyTouch.forget(sid)
       events.staleSession({ operation: 'set' })
       return
@@ -154,7 +164,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     timeoutMs: settings.timeout,
     keyOf,
     encode: toText,
-    decode: async (text, sid) => fromText(text, sid),
+    decode: decodeLater,
     ownerOf: users.ownerOf,
     record: users.record,
     unrecord: users.unrecord,
@@ -163,22 +173,36 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     lazyTouch,
     extend,
     events,
+    relocated: (sid) => homes.relocated(sid),
   })
 
-  const rewrites = outdatedRewrites({ client, keyOf, encode: toText, decode: async (text, sid) => fromText(text, sid) })
+  const rewrites = outdatedRewrites({ client, keyOf, encode: toText, decode: decodeLater })
 
-  async function touch(sid: string, session: SessionRecord): Promise<void> {
-    requireSid(sid)
+  const homes = hashedIdMoves({
+    client,
+    keyOf,
+    ids: storedIds,
+    encode: toText,
+    decode: decodeLater,
+    ownerOf: users.ownerOf,
+    record: users.record,
+    forget: users.forget,
+    saveLoaded,
+    snapshots,
+    lazyTouch,
+    expiryFor,
+    events,
+  })
+
+  async function touch(given: string, session: SessionRecord): Promise<void> {
+    requireSid(given)
     requireSession(session)
     if (ignoresTouch) return
     const seconds = secondsToLive(session)
-    if (!isAlive(seconds)) {
-      lazyTouch.forget(sid)
-      // A non-positive expiry deletes the key, as set() would.
-      await client.expire(keyOf(sid), 0)
-      return
-    }
-    await extend(sid, session, seconds, 'touch')
+    // A non-positive expiry deletes the key, as set() would.
+    if (!isAlive(seconds)) return remove(given, (key) => client.expire(key, 0))
+    const sid = await homes.settle(given, session, seconds, 'touch')
+    if (sid !== undefined) await extend(sid, session, seconds, 'touch')
   }
 
   /**
@@ -202,7 +226,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       lazyTouch.wrote(sid, undefined, seconds, since)
       return
     }
-    await stale(owner, sid, recorded, operation)
+    await stale(owner, sid, recorded, operation, session, seconds)
   }
 
   /**
@@ -229,19 +253,24 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     const recorded = users.record(owner, sid, expiry)
     const outcome = await withIndexUpdate(rewrites.replace(snapshot, text, expiry), recorded)
     if ('written' in outcome) wrote(sid, session, text, seconds, since)
-    else if ('gone' in outcome) await stale(owner, sid, recorded, operation)
+    else if ('gone' in outcome) await stale(owner, sid, recorded, operation, session, seconds)
     return !('storedNow' in outcome)
   }
 
+  // The session's key is gone: destroyed, unless it moved to its hashed id meanwhile (hashed-ids).
   async function stale(
     owner: string | undefined,
     sid: string,
     recorded: Promise<string> | undefined,
     operation: 'set' | 'touch',
+    session: SessionRecord,
+    seconds: number,
   ) {
     lazyTouch.forget(sid)
     // Were this to fail, the entry's next listing would find no session and prune it.
     await users.unrecord(owner, sid, recorded).catch(() => {})
+    const moved = await homes.relocated(sid)
+    if (moved) return extend(moved.id, session, seconds, operation)
     events.staleSession({ operation })
   }
 
@@ -261,10 +290,18 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     return true
   }
 
-  async function destroy(sid: string): Promise<void> {
-    requireSid(sid)
-    lazyTouch.forget(sid)
-    await client.del(keyOf(sid))
+  async function destroy(given: string): Promise<void> {
+    requireSid(given)
+    await remove(given, (key) => client.del(key))
+  }
+
+  // Every key the session may be under, raw before hashed: a move that then finds its raw key gone (hashed-ids)
+  // knows the session was destroyed, and deletes the copy it made.
+  async function remove(given: string, command: (key: string) => Promise<unknown>): Promise<void> {
+    for (const sid of [...storedIds.of(given)].reverse()) {
+      lazyTouch.forget(sid)
+      await command(keyOf(sid))
+    }
   }
 
   const keyPages = () => scanPages(client, prefix, scanCount)

@@ -1,4 +1,5 @@
 import { type SessionClient, sessionClientFor } from '../client/index.js'
+import type { HashSessionIdsOption } from '../features/hashed-ids/stored-ids.js'
 import { type UserIdOption, userIndexPrefixesFor } from '../features/user-sessions/user-index.js'
 import { isSerializer, jsonSerializer, type Serializer } from '../helpers/codec.js'
 import { describe, optionError } from '../helpers/errors.js'
@@ -52,6 +53,12 @@ export interface RedisStoreOptions {
    * keys are given this many seconds beyond the cookie's expiry. Default 0 (every touch sends EXPIRE).
    */
   touchAfter?: number
+  /**
+   * Keys (and the user index) hold the SHA-256 of each session id instead of the id, so that nothing stored
+   * or traced can be replayed as a cookie. `'read'` and `'migrate'` are the steps to turn it on without
+   * signing anyone out. Default false.
+   */
+  hashSessionIds?: HashSessionIdsOption
 }
 
 export interface StoreSettings {
@@ -67,6 +74,7 @@ export interface StoreSettings {
   userId: UserIdOption | undefined
   timeout: number
   touchAfter: number
+  hashSessionIds: HashSessionIdsOption
 }
 
 /** Checks every option once, at creation, and fills in the defaults. */
@@ -86,6 +94,7 @@ export function resolveOptions(options: RedisStoreOptions): StoreSettings {
     userId: userIdOption(options.userId, options.prefix ?? DEFAULT_PREFIX),
     timeout: timeoutOption(options.timeout),
     touchAfter: touchAfterOption(options.touchAfter),
+    hashSessionIds: hashSessionIdsOption(options.hashSessionIds),
   }
 }
 
@@ -102,6 +111,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof RedisStoreOptions>([
   'userId',
   'timeout',
   'touchAfter',
+  'hashSessionIds',
 ])
 
 // A misspelt option (`prefx`, `touch_after`) or one from an old connect-redis (`host`, `logErrors`) would
@@ -193,4 +203,12 @@ function touchAfterOption(value: unknown): number {
     throw optionError('touchAfter', `a whole number of seconds from 0 to ${MAX_EXPIRY_SECONDS}`, value)
   }
   return value as number
+}
+
+function hashSessionIdsOption(value: unknown): HashSessionIdsOption {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean' && value !== 'read' && value !== 'migrate') {
+    throw optionError('hashSessionIds', 'true, false, "read" or "migrate"', value)
+  }
+  return value
 }

@@ -1,6 +1,12 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore, type RedisStoreOptions, type SessionRecord, type SessionWithId } from '../../src/index.js'
+import {
+  createRedisStore,
+  hashedIdOf,
+  type RedisStoreOptions,
+  type SessionRecord,
+  type SessionWithId,
+} from '../../src/index.js'
 import type { ClientHandle } from '../helpers/clients.js'
 import type { Inspector } from '../helpers/inspector.js'
 import { sessionFor, type TestSession, uniquePrefix } from '../helpers/sessions.js'
@@ -336,6 +342,25 @@ export function conformance(name: string, target: RedisTarget) {
     assert.ok(loaded)
     await store.set('plain', sessionFor({ c: 3 }))
     assert.equal(JSON.parse((await redis.get(`${prefix}plain`)) ?? 'null'), sessionFor({ c: 3 }))
+  })
+
+  test('hashSessionIds moves a session from its raw key to its hashed one, listed by an id destroy() takes', async () => {
+    const { prefix, store: before } = storeWith()
+    const hashing = (hashSessionIds: 'migrate' | true) => storeWith({ prefix, hashSessionIds }).store
+    const [migrating, after] = [hashing('migrate'), hashing(true)]
+    await before.set('raw', sessionFor({ visits: 1 }))
+    const loaded = (await migrating.get('raw')) as TestSession
+    loaded.visits = 2
+    await migrating.set('raw', loaded)
+    assert.is(await redis.exists(`${prefix}raw`), false)
+    assert.equal(await after.get('raw'), sessionFor({ visits: 2 }))
+    assert.equal(await after.ids(), [hashedIdOf('raw')])
+    assert.equal(
+      (await after.all()).map((session) => session.id),
+      [hashedIdOf('raw')],
+    )
+    await after.destroy(hashedIdOf('raw'))
+    assert.is(await after.length(), 0)
   })
 
   return test

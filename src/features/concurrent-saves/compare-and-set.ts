@@ -1,7 +1,7 @@
 import { luaScript } from '../../client/lua-script.js'
 
 /** Lua that writes ARGV[value] to the key, for ARGV[ttl] seconds, or for ever when that is '' (disableTTL). */
-const setFor = (value: number, ttl: number) => `
+export const setFor = (value: number, ttl: number) => `
 if ARGV[${ttl}] == '' then
   redis.call('SET', KEYS[1], ARGV[${value}])
 else

@@ -34,6 +34,8 @@ export interface ConditionalSaveParts {
   lazyTouch: TouchMemory
   /** The touch of a session whose data did not change. */
   extend(sid: string, session: SessionRecord, seconds: number, operation: 'set'): Promise<void>
+  /** Where a session whose key is gone lives now, if it was moved to another key (hashed-ids). */
+  relocated?(sid: string): Promise<{ id: string; text: string } | undefined>
   events: {
     conflict(details: { keys: string[] }): void
     staleSession(details: { operation: 'set' }): void
@@ -48,9 +50,10 @@ export interface ConditionalSaveParts {
 export function conditionalSave(parts: ConditionalSaveParts) {
   const { client, keyOf, encode, decode, lazyTouch, events } = parts
 
-  return async function saveLoaded(sid: string, session: SessionRecord, seconds: number, snapshot: Snapshot) {
+  return async function saveLoaded(loadedAs: string, session: SessionRecord, seconds: number, snapshot: Snapshot) {
+    let sid = loadedAs
     const saving = session as Fields
-    const own = encode(session, sid)
+    let own = encode(session, sid)
     // The same text: nothing changed, not even the cookie's expiry (no key-by-key comparison needed).
     if (own === snapshot.base) return parts.extend(sid, session, seconds, 'set')
     const loaded = (await decode(snapshot.base, sid)) as Fields
@@ -64,6 +67,16 @@ export function conditionalSave(parts: ConditionalSaveParts) {
     let text = own
     let expected = snapshot.stored
     let storedOwner = ownerAsStored(loaded)
+    // Saved before with another request's changes merged in (req.session.save(), then the end of the request):
+    // what is stored is more than this object holds, so this save goes on top of it, not over it.
+    if (snapshot.stored !== snapshot.base) {
+      const merged = (await decodeOrNull(snapshot.stored, sid)) as Fields | null
+      if (merged) {
+        writing = withChanges(merged, saving, changed)
+        text = encode(writing, sid)
+        storedOwner = ownerAsStored(merged)
+      }
+    }
     for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
       const since = lazyTouch.now()
       const owner = parts.ownerOf(writing)
@@ -82,16 +95,28 @@ export function conditionalSave(parts: ConditionalSaveParts) {
         if (contested.size > 0) events.conflict({ keys: [...contested] })
         return
       }
-      if ('gone' in outcome) return refused(sid, owner, recorded)
+      let storedText: string
+      if ('gone' in outcome) {
+        const moved = await parts.relocated?.(sid)
+        if (!moved) return refused(sid, owner, recorded)
+        // Moved meanwhile: the save goes on against the new key, as against a change made by another request.
+        lazyTouch.forget(sid)
+        await parts.unrecord(owner, sid, recorded).catch(() => {})
+        sid = moved.id
+        own = encode(session, sid)
+        storedText = moved.text
+      } else {
+        storedText = outcome.storedNow
+      }
       // A save that outlived its timeout (answered late, after an outage) has been reported as failed: merging
       // its changes over saves made since would put back values older than theirs, so it stops here.
       if (parts.timeoutMs > 0 && performance.now() - startedAt >= parts.timeoutMs) throw timedOut(parts.timeoutMs)
       // Another request saved since this one loaded: its changes stay, with this one's on top.
-      const storedNow = (await decodeOrNull(outcome.storedNow, sid)) as Fields | null
+      const storedNow = (await decodeOrNull(storedText, sid)) as Fields | null
       for (const key of storedNow ? contestedKeys(changed, loaded, storedNow) : changed) contested.add(key)
       writing = storedNow ? withChanges(storedNow, saving, changed) : saving
       text = writing === saving ? own : encode(writing, sid)
-      expected = outcome.storedNow
+      expected = storedText
       storedOwner = storedNow ? ownerAsStored(storedNow) : UNKNOWN_OWNER
     }
     throw storeError(

@@ -54,5 +54,8 @@ end
 return removed
 `)
 
+/** ARGV[1]: a session id, taken out of the index. */
+export const FORGET_SESSION = luaScript(`return redis.call('ZREM', KEYS[1], ARGV[1])`)
+
 /** Lua's unpack() is bounded by the C stack; removals are sent in batches well below it (pairs: two per id). */
 export const FORGET_BATCH = 1000

@@ -3,7 +3,7 @@ import { describe, RevokeIncompleteError, storeError } from '../../helpers/error
 import { keyFor } from '../../helpers/keys.js'
 import { scanPages } from '../../helpers/scan.js'
 import type { Callback, SessionRecord } from '../../helpers/session.js'
-import { FORGET_BATCH, FORGET_UNCHANGED, LIST_SESSIONS, RECORD_SESSION } from './user-index-scripts.js'
+import { FORGET_BATCH, FORGET_SESSION, FORGET_UNCHANGED, LIST_SESSIONS, RECORD_SESSION } from './user-index-scripts.js'
 
 /** The option that names a session's user; undefined (or null) when nobody is signed in. */
 export type UserIdOption = (session: SessionRecord) => string | undefined
@@ -62,6 +62,8 @@ export interface UserIndexSettings {
   read(text: string, sid: string): Promise<SessionRecord | null>
   /** Removes a page of keys: the store's own remover (remove-page.ts), UNLINK or DEL where there is none. */
   removeKeys(keys: readonly string[]): Promise<unknown>
+  /** The ids in the keys a session id's session may be under (hashed-ids): what the index holds. */
+  storedIdsOf(sid: string): readonly string[]
 }
 
 /**
@@ -113,6 +115,11 @@ export function userIndexFor(settings: UserIndexSettings) {
     await forgetUnchanged(indexKeyOf(owner), [{ sid, score: await recorded }])
   }
 
+  /** Takes the session out of its user's index, whatever its score: it now lives under another id (hashed-ids). */
+  async function forget(owner: string | undefined, sid: string): Promise<void> {
+    if (owner !== undefined) await client.evalOnKey(FORGET_SESSION, indexKeyOf(owner), [sid])
+  }
+
   const listIndex = async (indexKey: string) => entriesOf(await client.evalOnKey(LIST_SESSIONS, indexKey, []))
 
   /**
@@ -153,9 +160,10 @@ export function userIndexFor(settings: UserIndexSettings) {
     requireEnabled('destroyUserSessions')
     requireUserId(userId)
     const except = exceptOption(options)
+    const kept = except === undefined ? [] : settings.storedIdsOf(except)
     const failures = failureCount()
     const lists = await Promise.all([indexKeyOf(userId), legacyIndexKeyOf(userId)].map(failures.caught(listIndex)))
-    const { doomed, gone } = await judged(userId, merged(lists.map((list) => list ?? [])), except, failures)
+    const { doomed, gone } = await judged(userId, merged(lists.map((list) => list ?? [])), kept, failures)
     // Sessions first: were the index emptied first and the delete then failed, they would live on unlisted.
     const removed = await perKey(
       doomed.map((entry) => sessionKeyOf(entry.sid)),
@@ -168,8 +176,8 @@ export function userIndexFor(settings: UserIndexSettings) {
     return destroyed.length
   }
 
-  /** The listed sessions to destroy (all but `except` that are not gone), and those gone; a failed read is counted. */
-  async function judged(userId: string, listed: Listed[], except: string | undefined, failures: FailureCount) {
+  /** The listed sessions to destroy (all but the ids of `except` that are not gone), and those gone; a failed read is counted. */
+  async function judged(userId: string, listed: Listed[], kept: readonly string[], failures: FailureCount) {
     const read = await perKey(
       listed.map((entry) => sessionKeyOf(entry.sid)),
       (keys) => client.getMany(keys),
@@ -179,9 +187,9 @@ export function userIndexFor(settings: UserIndexSettings) {
     for (const [i, entry] of listed.entries()) {
       const outcome = read[i] as Outcome<string | null>
       if ('error' in outcome) {
-        if (entry.sid !== except) failures.add(outcome.error)
+        if (!kept.includes(entry.sid)) failures.add(outcome.error)
       } else if ((await verdictOrUnknown(userId, entry.sid, outcome.value)) === 'gone') gone.push(entry)
-      else if (entry.sid !== except) doomed.push(entry)
+      else if (!kept.includes(entry.sid)) doomed.push(entry)
     }
     return { doomed, gone }
   }
@@ -222,7 +230,7 @@ export function userIndexFor(settings: UserIndexSettings) {
     }
   }
 
-  return { ownerOf, record, unrecord, userSessions, destroyUserSessions, clear }
+  return { ownerOf, record, unrecord, forget, userSessions, destroyUserSessions, clear }
 }
 
 type KeyOf = (id: string) => string
