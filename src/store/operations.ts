@@ -45,6 +45,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   const snapshots = snapshotMemory()
   // From here on a "sid" is the id in the key (hashed-ids): the session id, or its hash under hashSessionIds.
   const storedIds = storedIdsFor(settings.hashSessionIds)
+  // Without the option a session id is its stored id: the hot paths skip the lookups (and their await).
+  const hashing = settings.hashSessionIds !== false
 
   // A value that does not decode is skipped by every bulk read and reported, under either policy: it may be no
   // session at all (a counter kept under the same prefix), or another version's during a rolling change.
@@ -107,7 +109,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     requireSession(session)
     const seconds = secondsToLive(session)
     if (!isAlive(seconds)) return remove(given, (key) => client.del(key))
-    const sid = await homes.settle(given, session, seconds, 'set')
+    const sid = hashing ? await homes.settle(given, session, seconds, 'set') : given
     if (sid === undefined) return
     const snapshot = snapshots.as(session, sid)
     if (snapshot?.base !== undefined) return saveLoaded(sid, session, seconds, snapshot)
@@ -201,7 +203,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     const seconds = secondsToLive(session)
     // A non-positive expiry deletes the key, as set() would.
     if (!isAlive(seconds)) return remove(given, (key) => client.expire(key, 0))
-    const sid = await homes.settle(given, session, seconds, 'touch')
+    const sid = hashing ? await homes.settle(given, session, seconds, 'touch') : given
     if (sid !== undefined) await extend(sid, session, seconds, 'touch')
   }
 
@@ -298,6 +300,11 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   // Every key the session may be under, raw before hashed: a move that then finds its raw key gone (hashed-ids)
   // knows the session was destroyed, and deletes the copy it made.
   async function remove(given: string, command: (key: string) => Promise<unknown>): Promise<void> {
+    if (!hashing) {
+      lazyTouch.forget(given)
+      await command(keyOf(given))
+      return
+    }
     for (const sid of [...storedIds.of(given)].reverse()) {
       lazyTouch.forget(sid)
       await command(keyOf(sid))
