@@ -1,4 +1,4 @@
-import { WRITE_IF_PRESENT } from '../features/concurrent-saves/compare-and-set.js'
+import { ttlArgument, WRITE_IF_PRESENT } from '../features/concurrent-saves/compare-and-set.js'
 import { conditionalSave } from '../features/concurrent-saves/conditional-save.js'
 import { outdatedRewrites } from '../features/concurrent-saves/rewrite-outdated.js'
 import { loadedFrom, type Snapshot, snapshotMemory } from '../features/concurrent-saves/snapshot.js'
@@ -141,7 +141,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     const owner = users.ownerOf(session)
     const expiry = expiryFor(seconds)
     const since = lazyTouch.now()
-    const args = [text, expiry === undefined ? '' : String(expiry)]
+    const args = [text, ttlArgument(expiry)]
     if (Number(await client.evalOnKey(WRITE_IF_PRESENT, keyOf(sid), args)) !== 1) {
       const moved = await homes.relocated(sid)
       if (moved) return writeIfPresent(moved.id, session, seconds)

@@ -1,4 +1,8 @@
 import { luaScript } from '../../client/lua-script.js'
+import type { SessionClient } from '../../client/types.js'
+
+/** Seconds to live as a script argument: '' for none (disableTTL), as `setFor` reads it. */
+export const ttlArgument = (expiry: number | undefined): string => (expiry === undefined ? '' : String(expiry))
 
 /** Lua that writes ARGV[value] to the key, for ARGV[ttl] seconds, or for ever when that is '' (disableTTL). */
 export const setFor = (value: number, ttl: number) => `
@@ -42,3 +46,14 @@ export const WRITE_IF_PRESENT = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end${setFor(1, 2)}
 return 1
 `)
+
+/** `text` over `expected` at `key`, living `expiry` seconds (or for ever, undefined): one EVALSHA of COMPARE_AND_SET. */
+export async function compareAndSet(
+  client: SessionClient,
+  key: string,
+  expected: string,
+  text: string,
+  expiry: number | undefined,
+): Promise<CompareAndSetOutcome> {
+  return compareAndSetOutcome(await client.evalOnKey(COMPARE_AND_SET, key, [expected, text, ttlArgument(expiry)]))
+}

@@ -5,7 +5,7 @@ import type { SessionRecord } from '../../helpers/session.js'
 import type { TouchMemory } from '../lazy-touch.js'
 import { withIndexUpdate } from '../user-sessions/with-index-update.js'
 import { changedKeys, contestedKeys, cookieChanged, withChanges } from './changes.js'
-import { COMPARE_AND_SET, compareAndSetOutcome } from './compare-and-set.js'
+import { compareAndSet } from './compare-and-set.js'
 import type { Snapshot, SnapshotMemory } from './snapshot.js'
 
 /**
@@ -84,10 +84,7 @@ export function conditionalSave(parts: ConditionalSaveParts) {
       // reads a session that is that user's. A write that gives the session an owner is filed once it has
       // landed, or a listing could read the session still without one and take the new entry out.
       const recorded = owner === storedOwner ? parts.record(owner, sid, expiry) : undefined
-      const args = [expected, text, expiry === undefined ? '' : String(expiry)]
-      const outcome = compareAndSetOutcome(
-        await withIndexUpdate(client.evalOnKey(COMPARE_AND_SET, keyOf(sid), args), recorded),
-      )
+      const outcome = await withIndexUpdate(compareAndSet(client, keyOf(sid), expected, text, expiry), recorded)
       if ('written' in outcome) {
         if (owner !== storedOwner) await parts.record(owner, sid, expiry)
         parts.snapshots.remember(session, { sid, base: own, stored: text })

@@ -1,7 +1,7 @@
 import { luaScript } from '../../client/lua-script.js'
 import type { SessionClient } from '../../client/types.js'
 import type { SessionRecord } from '../../helpers/session.js'
-import { COMPARE_AND_SET, type CompareAndSetOutcome, compareAndSetOutcome } from './compare-and-set.js'
+import { type CompareAndSetOutcome, compareAndSet } from './compare-and-set.js'
 import type { Snapshot } from './snapshot.js'
 
 /**
@@ -41,10 +41,8 @@ export function outdatedRewrites(parts: OutdatedRewriteParts) {
       return parts.encode(await parts.decode(snapshot.base, snapshot.sid), snapshot.sid)
     },
     /** `text` over the snapshot's, living `expiry` seconds (or for ever, undefined): one EVALSHA. */
-    async replace(snapshot: Snapshot, text: string, expiry: number | undefined): Promise<CompareAndSetOutcome> {
-      const args = [snapshot.stored, text, expiry === undefined ? '' : String(expiry)]
-      return compareAndSetOutcome(await client.evalOnKey(COMPARE_AND_SET, keyOf(snapshot.sid), args))
-    },
+    replace: (snapshot: Snapshot, text: string, expiry: number | undefined): Promise<CompareAndSetOutcome> =>
+      compareAndSet(client, keyOf(snapshot.sid), snapshot.stored, text, expiry),
     /** `text` over the snapshot's, the key's expiry unchanged: a sweep neither extends nor cuts a session's life. */
     async replaceKeepingTtl(snapshot: Snapshot, text: string): Promise<boolean> {
       return Number(await client.evalOnKey(REWRITE_KEEPING_TTL, keyOf(snapshot.sid), [snapshot.stored, text])) === 1

@@ -2,7 +2,7 @@ import { luaScript } from '../../client/lua-script.js'
 import type { SessionClient } from '../../client/types.js'
 import { storeError } from '../../helpers/errors.js'
 import type { SessionRecord } from '../../helpers/session.js'
-import { setFor } from '../concurrent-saves/compare-and-set.js'
+import { setFor, ttlArgument } from '../concurrent-saves/compare-and-set.js'
 import { MAX_SAVE_ATTEMPTS } from '../concurrent-saves/conditional-save.js'
 import { loadedFrom, type Snapshot, type SnapshotMemory } from '../concurrent-saves/snapshot.js'
 import type { TouchMemory } from '../lazy-touch.js'
@@ -175,5 +175,3 @@ export function hashedIdMoves(parts: HashedIdMovesParts) {
 
   return { load, settle, relocated }
 }
-
-const ttlArgument = (expiry: number | undefined) => (expiry === undefined ? '' : String(expiry))
