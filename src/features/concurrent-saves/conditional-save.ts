@@ -17,7 +17,16 @@ export const MAX_SAVE_ATTEMPTS = 64
 
 type Fields = SessionRecord & Record<string, unknown>
 
-const UNKNOWN_OWNER = Symbol('an owner the userId option could not tell')
+const UNKNOWN_OWNER: unique symbol = Symbol('an owner the userId option could not tell')
+type StoredOwner = string | undefined | typeof UNKNOWN_OWNER
+
+/** A save's changes put on top of a stored text: the session it read there, what to write, whose that is. */
+interface OnTop {
+  stored: Fields | null
+  writing: Fields
+  text: string
+  storedOwner: StoredOwner
+}
 
 export interface ConditionalSaveParts {
   client: SessionClient
@@ -66,16 +75,24 @@ export function conditionalSave(parts: ConditionalSaveParts) {
     let writing: Fields = saving
     let text = own
     let expected = snapshot.stored
-    let storedOwner = ownerAsStored(loaded)
+    let storedOwner: StoredOwner = ownerAsStored(loaded)
+    // This request's changes on top of `storedText`: what to write, and whose session that is. Text this version
+    // cannot read (another version wrote it) is replaced by this save whole.
+    const onTopOf = async (storedText: string): Promise<OnTop> => {
+      const stored = (await decodeOrNull(storedText, sid)) as Fields | null
+      const next: Fields = stored ? withChanges(stored, saving, changed) : saving
+      return {
+        stored,
+        writing: next,
+        text: next === saving ? own : encode(next, sid),
+        storedOwner: stored ? ownerAsStored(stored) : UNKNOWN_OWNER,
+      }
+    }
     // Saved before with another request's changes merged in (req.session.save(), then the end of the request):
     // what is stored is more than this object holds, so this save goes on top of it, not over it.
     if (snapshot.stored !== snapshot.base) {
-      const merged = (await decodeOrNull(snapshot.stored, sid)) as Fields | null
-      if (merged) {
-        writing = withChanges(merged, saving, changed)
-        text = encode(writing, sid)
-        storedOwner = ownerAsStored(merged)
-      }
+      const merged = await onTopOf(snapshot.stored)
+      if (merged.stored) ({ writing, text, storedOwner } = merged)
     }
     for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
       const since = lazyTouch.now()
@@ -109,12 +126,10 @@ export function conditionalSave(parts: ConditionalSaveParts) {
       // its changes over saves made since would put back values older than theirs, so it stops here.
       if (parts.timeoutMs > 0 && performance.now() - startedAt >= parts.timeoutMs) throw timedOut(parts.timeoutMs)
       // Another request saved since this one loaded: its changes stay, with this one's on top.
-      const storedNow = (await decodeOrNull(storedText, sid)) as Fields | null
-      for (const key of storedNow ? contestedKeys(changed, loaded, storedNow) : changed) contested.add(key)
-      writing = storedNow ? withChanges(storedNow, saving, changed) : saving
-      text = writing === saving ? own : encode(writing, sid)
+      const next = await onTopOf(storedText)
+      for (const key of next.stored ? contestedKeys(changed, loaded, next.stored) : changed) contested.add(key)
+      ;({ writing, text, storedOwner } = next)
       expected = storedText
-      storedOwner = storedNow ? ownerAsStored(storedNow) : UNKNOWN_OWNER
     }
     throw storeError(
       'ERR_SAVE_CONFLICT',
@@ -123,7 +138,7 @@ export function conditionalSave(parts: ConditionalSaveParts) {
   }
 
   // The userId option may throw on what an older version stored: its owner is then unknown, never the saving one's.
-  function ownerAsStored(stored: SessionRecord): string | undefined | typeof UNKNOWN_OWNER {
+  function ownerAsStored(stored: SessionRecord): StoredOwner {
     try {
       return parts.ownerOf(stored)
     } catch {
