@@ -94,7 +94,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
 
   async function get(given: string): Promise<SessionRecord | null> {
     requireSid(given)
-    const { id: sid, text } = await homes.load(given)
+    const { id: sid, text } = hashing ? await homes.load(given) : { id: given, text: await client.get(keyOf(given)) }
     const report = { outdated: false }
     let session = text ? readForGet(text, sid, report) : null
     if (session instanceof Promise) session = await session
