@@ -294,7 +294,9 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
 
   async function destroy(given: string): Promise<void> {
     requireSid(given)
-    await remove(given, (key) => client.del(key))
+    if (hashing) return remove(given, (key) => client.del(key))
+    lazyTouch.forget(given)
+    await client.del(keyOf(given))
   }
 
   // Every key the session may be under, raw before hashed: a move that then finds its raw key gone (hashed-ids)
