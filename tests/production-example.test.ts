@@ -1,60 +1,29 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { resolve } from 'node:path'
 import { createClient } from 'redis'
 import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { killOnExit } from '../dev/server-process.js'
+import { type ExampleProcess, startExample } from './helpers/example-process.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 
 // examples/production.ts, the README's recommended setup, run as its own process as a user would run it.
-const ROOT = resolve(import.meta.dirname, '..')
-const START_LIMIT_MS = 30_000
-
 let server: ServerProcess
-let app: ChildProcess
+let app: ExampleProcess
 let url: string
-let output = ''
-
-function startExample(redisUrl: string): Promise<string> {
-  app = spawn(process.execPath, ['--import', 'tsx', 'examples/production.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl,
-      PORT: '0',
-      SESSION_SECRET: 'a cookie-signing secret for the test',
-      SESSION_ENCRYPTION_SECRETS: 'an encryption secret of at least thirty-two characters',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  killOnExit(app)
-  return new Promise((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within ${START_LIMIT_MS} ms:\n${output}`)), START_LIMIT_MS)
-    const record = (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /listening on (http:\/\/localhost:\d+)\//.exec(output)
-      if (match?.[1]) {
-        clearTimeout(timer)
-        resolveUrl(match[1])
-      }
-    }
-    app.stdout?.on('data', record)
-    app.stderr?.on('data', record)
-    app.once('exit', (code) => reject(new Error(`it exited with ${code}:\n${output}`)))
-  })
-}
 
 const test = suite('examples/production.ts, run as a program')
 
 test.before(async () => {
   server = await startRedis()
-  url = await startExample(server.url)
+  app = await startExample('production.ts', {
+    REDIS_URL: server.url,
+    SESSION_SECRET: 'a cookie-signing secret for the test',
+    SESSION_ENCRYPTION_SECRETS: 'an encryption secret of at least thirty-two characters',
+  })
+  url = app.url
 })
 
 test.after(async () => {
-  if (app.exitCode === null && app.signalCode === null) app.kill('SIGKILL')
+  if (app.process.exitCode === null) app.process.kill('SIGKILL')
   await server.stop()
 })
 
@@ -92,10 +61,7 @@ test('with Redis gone, a page that needs a session answers 503 at once and the h
 })
 
 test('SIGTERM closes the server and the Redis client, and the process exits 0', async () => {
-  const exited = once(app, 'exit')
-  app.kill('SIGTERM')
-  const [code] = await exited
-  assert.is(code, 0, output)
+  assert.is(await app.terminate(), 0, app.output())
 })
 
 test.run()
