@@ -5,6 +5,7 @@ export {
   type HashSessionIdsOption,
   hashedIdOf,
 } from './features/hashed-ids/stored-ids.js'
+export type { KoaSessionData } from './features/koa/koa-record.js'
 export {
   DEFAULT_MISSING_SESSION_MESSAGE,
   type RequestWithSession,
@@ -25,6 +26,7 @@ export type { Callback, SessionCookieData, SessionRecord, SessionWithId } from '
 export { isAlive, type TtlOption, ttlFor } from './helpers/ttl.js'
 export { createRedisStore, type RedisSessionStore } from './store/create-store.js'
 export { DEFAULT_TIMEOUT } from './store/deadline.js'
+export type { KoaMaxAge, KoaSessionStore, KoaStoreCallOptions } from './store/koa-store.js'
 export {
   type CorruptSessionPolicy,
   DEFAULT_PREFIX,

@@ -7,7 +7,8 @@ import type { SessionRecord, SessionWithId } from '../helpers/session.js'
 import { withCallPolicy } from './call-policy.js'
 import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
-import { sessionOperations } from './operations.js'
+import { type Guard, type KoaSessionStore, koaStoreView, refusingKoaArguments } from './koa-store.js'
+import { type StoreEvents, sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
 import { defaultStoreBase } from './store-base.js'
 
@@ -36,6 +37,8 @@ export interface RedisSessionStore extends EventEmitter {
    * went since it was read. Resolves to whether it wrote: a sweep after rotating secrets.
    */
   rewriteOutdated: CallbackOrPromise<[session: SessionRecord], boolean>
+  /** The store for koa-session: `session({ store: store.koa }, app)`. */
+  readonly koa: KoaSessionStore
   // Inherited from express-session's Store, which calls get/destroy to implement them.
   regenerate(req: unknown, callback: (error?: unknown) => void): void
   load<Session>(sid: string, callback: (error: unknown, session?: Session) => void): void
@@ -53,17 +56,18 @@ export function attachStoreMethods<Base extends EventEmitter>(
   options: RedisStoreOptions,
 ): Base & RedisSessionStore {
   const settings = resolveOptions(options)
-  const operations = sessionOperations(settings, {
+  const events: StoreEvents = {
     corruptSession: (error) => store.emit('corruptSession', error),
     conflict: (details) => store.emit('conflict', details),
     staleSession: (details) => store.emit('staleSession', details),
-  })
+  }
+  const operations = sessionOperations(settings, events)
   const guard = guardFor(settings)
   const methods: Omit<RedisSessionStore, keyof EventEmitter | 'regenerate' | 'load' | 'createSession'> = {
-    get: guard('get', operations.get),
-    set: guard('set', operations.set),
+    get: guard('get', refusingKoaArguments('get', 1, operations.get)),
+    set: guard('set', refusingKoaArguments('set', 2, operations.set)),
     touch: guard('touch', operations.touch),
-    destroy: guard('destroy', operations.destroy),
+    destroy: guard('destroy', refusingKoaArguments('destroy', 1, operations.destroy)),
     clear: guard('clear', operations.clear),
     length: guard('length', operations.length),
     ids: guard('ids', operations.ids),
@@ -72,6 +76,7 @@ export function attachStoreMethods<Base extends EventEmitter>(
     userSessions: guard('userSessions', operations.userSessions),
     destroyUserSessions: guard('destroyUserSessions', operations.destroyUserSessions) as DestroyUserSessions,
     rewriteOutdated: guard('rewriteOutdated', operations.rewriteOutdated),
+    koa: koaStoreView(settings, events, guard),
   }
   reportConnection(settings.client, store)
   Object.assign(store, methods, carrySnapshotOnCreate(store, operations.snapshots))
@@ -100,7 +105,7 @@ function carrySnapshotOnCreate(
 }
 
 /** Every call fails at once while the client is not connected, and settles within the timeout otherwise. */
-function guardFor({ client, timeout }: StoreSettings) {
+function guardFor({ client, timeout }: StoreSettings): Guard {
   const policy = { deadlines: deadlines(timeout), refuse: refusalWhileDisconnected(client) }
   return <Args extends unknown[], Result>(name: string, run: (...args: Args) => Promise<Result>) =>
     withCallPolicy(run, { ...policy, name })
