@@ -34,6 +34,8 @@ export const storeUnavailableAs503 =
       seen(code)
       ctx.status = 503
       ctx.set('Retry-After', '1')
+      // A failed save comes after the route set its body: its type (JSON, say) goes with it.
+      ctx.type = 'text/plain'
       ctx.body = 'Sessions are unavailable; try again in a moment.'
     }
   }
