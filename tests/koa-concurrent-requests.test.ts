@@ -5,7 +5,8 @@ import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { Gates } from './helpers/gates.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
-import { koaApp, koaBrowser, type ListeningKoa, listen } from './helpers/koa-app.js'
+import { koaApp, koaBrowser, listen } from './helpers/koa-app.js'
+import type { ListeningApp } from './helpers/loopback.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
 
@@ -17,7 +18,7 @@ import { uniquePrefix } from './helpers/sessions.js'
 type Fields = Record<string, unknown>
 type Browser = ReturnType<typeof koaBrowser>
 
-interface Instance extends ListeningKoa {
+interface Instance extends ListeningApp {
   store: RedisSessionStore
   events: { conflict: unknown[]; staleSession: unknown[] }
 }

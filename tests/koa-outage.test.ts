@@ -2,7 +2,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type ClientHandle, startClient } from './helpers/clients.js'
-import { koaApp, koaBrowser, type ListeningKoa, listen } from './helpers/koa-app.js'
+import { koaApp, koaBrowser, listen } from './helpers/koa-app.js'
+import type { ListeningApp } from './helpers/loopback.js'
 import { waitFor } from './helpers/poll.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { codeOf } from './helpers/sessions.js'
@@ -18,7 +19,7 @@ for (const clientName of ['node-redis 6', 'ioredis 6'] as const) {
   let handle: ClientHandle
   let store: RedisSessionStore
   let connected = true
-  const apps: ListeningKoa[] = []
+  const apps: ListeningApp[] = []
 
   test.before(async () => {
     redis ??= await startRedis({ durable: true })

@@ -6,7 +6,8 @@ import {
   type RedisSessionStore,
   type RedisStoreOptions,
 } from '../src/index.js'
-import { type KoaAppOptions, koaApp, koaBrowser, type ListeningKoa, listen } from './helpers/koa-app.js'
+import { type KoaAppOptions, koaApp, koaBrowser, listen } from './helpers/koa-app.js'
+import type { ListeningApp } from './helpers/loopback.js'
 import { codeOf, uniquePrefix } from './helpers/sessions.js'
 import { redisFor, type SuiteRedis } from './helpers/suite-redis.js'
 
@@ -18,7 +19,7 @@ redisFor(test, (started) => {
   redis = started
 })
 
-const running: ListeningKoa[] = []
+const running: ListeningApp[] = []
 test.after.each(async () => {
   for (const app of running.splice(0)) await app.close()
 })

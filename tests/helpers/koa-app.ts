@@ -1,8 +1,8 @@
-import type { AddressInfo } from 'node:net'
 import Koa from 'koa'
 import session from 'koa-session'
 import request from 'supertest'
 import type { Gates } from './gates.js'
+import { type ListeningApp, onLoopback } from './loopback.js'
 
 type SessionOptions = NonNullable<Parameters<typeof session>[0]>
 type Fields = Record<string, unknown>
@@ -81,24 +81,8 @@ export function koaApp({ store, session: options = {}, gates, unavailableAs503 =
   return { app, errors, unavailable }
 }
 
-export interface ListeningKoa {
-  url: string
-  close(): Promise<void>
-}
-
-export async function listen(app: Koa): Promise<ListeningKoa> {
-  const server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
+/** The app on a free port of 127.0.0.1. */
+export const listen = (app: Koa): Promise<ListeningApp> => onLoopback(app.listen(0, '127.0.0.1'))
 
 export interface KoaReply {
   status: number
