@@ -1,4 +1,5 @@
 // Koa with koa-session: the store's Koa view, store.koa, with sessions per user and a 503 while Redis is down.
+import type { AddressInfo } from 'node:net'
 import Koa from 'koa'
 import session from 'koa-session'
 import { createClient } from 'redis'
@@ -50,10 +51,15 @@ app.use(async (ctx) => {
   } else if (ctx.path === '/logout') {
     ctx.session = null
     ctx.body = 'signed out'
+  } else if (ctx.path === '/devices' && typeof data.userId === 'string') {
+    ctx.body = { sessions: (await store.koa.userSessions(data.userId)).length }
   } else {
     data.views = (Number(data.views) || 0) + 1
-    ctx.body = { views: data.views }
+    ctx.body = { views: data.views, user: data.userId ?? null }
   }
 })
 
-app.listen(3000)
+const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo
+  console.info(`listening on http://127.0.0.1:${port}`)
+})
