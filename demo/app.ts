@@ -2,16 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import session from 'express-session'
 import type { RedisSessionStore, SessionWithId } from '../src/index.js'
-import {
-  adminPage,
-  errorPage,
-  homePage,
-  type SampledSession,
-  type SessionRow,
-  sessionsPage,
-  signInPage,
-} from './pages.js'
+import { type CommandCounter, describeCounts } from './command-count.js'
+import { adminPage, errorPage, homePage, type RequestCost, type SessionRow, sessionsPage, signInPage } from './pages.js'
 import { type DemoSessionData, userOf } from './session-data.js'
+import { type KeyReader, storedSessions } from './stored-sessions.js'
 
 export const SESSION_COOKIE = 'demo.sid'
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -29,10 +23,17 @@ export interface DemoAppOptions {
   secret: string
   /** How long the slow request holds before it saves (default 5 s, at most 30 s). */
   slowRequestMs?: number
+  /** Counts the commands each request sends; the store's client must be the one it wrapped. */
+  commands: CommandCounter
+  /** The store's Redis, on a client of its own, for the admin page to read keys without counting them. */
+  redis: KeyReader
+  /** The store's key prefix. */
+  prefix: string
 }
 
 /** The demo's Express app: every page, on express-session with the given store. */
-export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS }: DemoAppOptions): express.Express {
+export function demoApp(options: DemoAppOptions): express.Express {
+  const { store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS, commands, redis, prefix } = options
   const holdMs = Math.min(Math.max(slowRequestMs, 0), MAX_SLOW_REQUEST_MS)
   let staleSessions = 0
   store.on('staleSession', () => {
@@ -42,6 +43,15 @@ export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS
   app.disable('x-powered-by')
   // Browsers ask for an icon on every page; answered before the session, it neither reads nor writes one.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end())
+  let lastRequest: RequestCost | undefined
+  // Before express-session, so that the count includes its load and its save (done before the response finishes).
+  app.use((req, res, next) => {
+    const counts = commands.track(next)
+    res.once('finish', () => {
+      if (req.path === '/admin') return
+      lastRequest = { method: req.method, path: req.path, commands: describeCounts(counts) }
+    })
+  })
   app.use(express.urlencoded({ extended: false, limit: '4kb' }))
   app.use(
     session({
@@ -126,7 +136,14 @@ export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS
 
   app.get('/admin', async (req, res) => {
     const found = await sample(store.sessions(), ADMIN_SAMPLE_SIZE)
-    res.send(adminPage(req.session.user, await store.length(), found, staleSessions))
+    const stored = await storedSessions(
+      redis,
+      prefix,
+      found.map(({ sid }) => sid),
+    )
+    const rows = found.map(({ user }, i) => ({ user, stored: stored[i] }))
+    const view = { user: req.session.user, count: await store.length(), sample: rows, staleSessions, lastRequest }
+    res.send(adminPage(view))
   })
 
   app.use((_req, res) => void res.status(404).send(errorPage(404, 'There is no such page.')))
@@ -168,11 +185,11 @@ async function sessionRows(store: RedisSessionStore, user: string): Promise<Sess
 }
 
 /** The first `size` sessions the iterator yields; leaving the loop early stops the SCAN. */
-async function sample(sessions: AsyncIterable<SessionWithId>, size: number): Promise<SampledSession[]> {
-  const found: SampledSession[] = []
+async function sample(sessions: AsyncIterable<SessionWithId>, size: number) {
+  const found: Array<{ sid: string; user: string | undefined }> = []
   if (size <= 0) return found
   for await (const stored of sessions) {
-    found.push({ sid: stored.id, user: userOf(stored), expires: expiryOf(stored) })
+    found.push({ sid: stored.id, user: userOf(stored) })
     if (found.length >= size) break
   }
   return found

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { createClient } from 'redis'
 import { createRedisStore } from '../src/index.js'
 import { DEFAULT_SLOW_REQUEST_MS, demoApp, MAX_SLOW_REQUEST_MS } from './app.js'
+import { CommandCounter } from './command-count.js'
 import { demoRedis } from './redis.js'
 import { userOf } from './session-data.js'
 
@@ -27,10 +28,12 @@ const client = createClient({ url: redis.url })
 client.on('error', (error: Error) => console.error('demo: redis:', error.message))
 await client.connect()
 
-const store = createRedisStore({ client, prefix: 'demo:sess:', userId: userOf })
+const PREFIX = 'demo:sess:'
+const commands = new CommandCounter()
+const store = createRedisStore({ client: commands.wrap(client), prefix: PREFIX, userId: userOf })
 // A fixed default keeps sessions valid across restarts of the demo; a real app reads its secret from the environment.
 const secret = process.env.SESSION_SECRET ?? 'redis-session-store demo secret'
-const server = demoApp({ store, secret, slowRequestMs }).listen(port)
+const server = demoApp({ store, secret, slowRequestMs, commands, redis: client, prefix: PREFIX }).listen(port)
 server.once('listening', () => {
   const { port: actual } = server.address() as AddressInfo
   console.log(`redis-session-store demo: http://localhost:${actual}/ (sessions in ${redis.origin}, ${redis.url})`)

@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './html.js'
+import type { StoredSession } from './stored-sessions.js'
 
 const STYLE = `
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #222 }
@@ -111,28 +112,53 @@ export function sessionsPage(user: string, currentSid: string, rows: readonly Se
 }
 
 export interface SampledSession {
-  sid: string
   user: string | undefined
-  expires: number | undefined
+  /** What Redis holds for it; undefined when its key expired between the SCAN and the read. */
+  stored: StoredSession | undefined
 }
 
-export function adminPage(
-  user: string | undefined,
-  count: number,
-  sample: readonly SampledSession[],
-  staleSessions: number,
-): string {
-  const row = (session: SampledSession) =>
-    html`<tr><td><code>${shortId(session.sid)}</code></td><td>${session.user ?? html`<em>nobody</em>`}</td>
-      <td>${session.expires === undefined ? '-' : moment(session.expires)}</td></tr>`
+/** The Redis commands one request sent through the store. */
+export interface RequestCost {
+  method: string
+  path: string
+  commands: string
+}
+
+export interface AdminView {
+  user: string | undefined
+  count: number
+  sample: readonly SampledSession[]
+  staleSessions: number
+  /** The last request before this page, other than the admin page itself. */
+  lastRequest: RequestCost | undefined
+}
+
+const ttlText = (seconds: number) => (seconds < 0 ? 'none' : `${seconds} s`)
+
+export function adminPage({ user, count, sample, staleSessions, lastRequest }: AdminView): string {
+  const row = ({ user: owner, stored }: SampledSession) =>
+    stored
+      ? html`<tr class="stored-session"><td><code class="key">${stored.maskedKey}</code></td>
+      <td>${owner ?? html`<em>nobody</em>`}</td><td class="ttl">${ttlText(stored.ttlSeconds)}</td>
+      <td class="bytes">${stored.bytes}</td><td class="encrypted">${stored.encrypted ? 'yes' : 'no'}</td></tr>`
+      : ''
+  const cost = lastRequest
+    ? html`<p>The last request, <code id="last-request">${lastRequest.method} ${lastRequest.path}</code>, cost
+      <strong id="last-request-commands">${lastRequest.commands}</strong> (counted per request on the client the store
+      uses; this page's own reads of Redis are not counted).</p>`
+    : html`<p id="last-request">No request yet since the demo started.</p>`
   return page(
     'Admin',
     user,
-    html`<p>The store holds <strong id="session-count">${count}</strong> ${count === 1 ? 'session' : 'sessions'}
-    (<code>store.length()</code>). The first ${sample.length} from <code>store.sessions()</code>, read page by page with SCAN:</p>
-    <table><thead><tr><th>Session</th><th>User</th><th>Expires</th></tr></thead><tbody>${sample.map(row)}</tbody></table>
+    html`${cost}
+    <p>The store holds <strong id="session-count">${count}</strong> ${count === 1 ? 'session' : 'sessions'}
+    (<code>store.length()</code>). The first ${sample.length} from <code>store.sessions()</code>, read page by page with
+    SCAN, and what Redis holds for each (the key's session id is cut short: it is a credential):</p>
+    <table><thead><tr><th>Key</th><th>User</th><th>TTL</th><th>Bytes</th><th>Encrypted</th></tr></thead>
+    <tbody>${sample.map(row)}</tbody></table>
     <p>Saves and touches refused because their session had been revoked since it was loaded
-    (<code>'staleSession'</code> events), since the demo started: <strong id="stale-sessions">${staleSessions}</strong>.</p>`,
+    (<code>'staleSession'</code> events), since the demo started: <strong id="stale-sessions">${staleSessions}</strong>.
+    See them happen on the <a href="/">home page</a>'s slow request with <em>Sign out everywhere</em>.</p>`,
   )
 }
 

@@ -6,6 +6,7 @@ import { type Browser, CHROMIUM_PATH, chromiumIsInstalled, launchBrowser } from 
 import { type DemoProcess, startDemo } from './helpers/demo-process.js'
 import { sidIn } from './helpers/express-app.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
+import { watchCommands } from './helpers/monitor.js'
 import { waitFor } from './helpers/poll.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 
@@ -49,6 +50,13 @@ async function sessionRows(page: Page, url: string) {
     .evaluateAll((rows) =>
       rows.map((row) => ({ current: row.getAttribute('data-current') === 'true', text: row.textContent ?? '' })),
     )
+}
+
+/** "1 GET, 2 EVALSHA": commands by name, in the order each first ran, as the admin page writes them. */
+function countByName(commands: string[][]): string {
+  const counts = new Map<string, number>()
+  for (const [name = ''] of commands) counts.set(name.toUpperCase(), (counts.get(name.toUpperCase()) ?? 0) + 1)
+  return [...counts].map(([name, count]) => `${count} ${name}`).join(', ')
 }
 
 const demoKeys = async (redis: Inspector) => (await redis.keys()).filter((key) => key.startsWith(DEMO_PREFIX))
@@ -161,6 +169,47 @@ function browserSuite() {
     const count = Number(await laptopPage.locator('#session-count').textContent())
     assert.is(count, (await demoKeys(redis)).length)
     assert.is(await laptopPage.locator('tbody tr').count(), count)
+  })
+
+  test("shows each session's key (its id cut short), TTL, size and encryption as Redis holds them", async (context) => {
+    const { laptop, laptopPage, phone, demo, redis } = context
+    await laptopPage.goto(new URL('/admin', demo.url).href)
+    const rows = await laptopPage.locator('tr.stored-session').evaluateAll((found) =>
+      found.map((row) => ({
+        key: row.querySelector('.key')?.textContent ?? '',
+        ttl: row.querySelector('.ttl')?.textContent ?? '',
+        bytes: Number(row.querySelector('.bytes')?.textContent),
+        encrypted: row.querySelector('.encrypted')?.textContent ?? '',
+      })),
+    )
+    const sids = [await sidOf(laptop, demo.url), await sidOf(phone, demo.url)]
+    assert.is(rows.length, sids.length)
+    const page = await laptopPage.content()
+    for (const sid of sids) {
+      assert.not.ok(page.includes(sid), 'no whole session id is on the page')
+      const row = rows.find((candidate) => candidate.key === `${DEMO_PREFIX}${sid.slice(0, 6)}…`)
+      assert.ok(row, 'the session is listed by its key, cut short')
+      const value = (await redis.get(DEMO_PREFIX + sid)) ?? ''
+      assert.is(row.bytes, Buffer.byteLength(value), 'its size is that of the stored value')
+      const ttl = Number(/^(\d+) s$/.exec(row.ttl)?.[1])
+      const actual = await redis.ttl(DEMO_PREFIX + sid)
+      assert.ok(ttl > 0 && Math.abs(ttl - actual) <= 2, `its TTL is the key's (${row.ttl}, Redis says ${actual})`)
+      assert.is(row.encrypted, 'no', 'the demo stores JSON')
+    }
+  })
+
+  test('shows the Redis commands the last request cost, as MONITOR saw them', async ({ laptopPage, demo, server }) => {
+    for (const path of ['/', '/no-such-page']) {
+      const watch = await watchCommands(server)
+      await laptopPage.goto(new URL(path, demo.url).href)
+      const seen = countByName(await watch.stop())
+      await laptopPage.goto(new URL('/admin', demo.url).href)
+      assert.is(await laptopPage.locator('#last-request').textContent(), `GET ${path}`)
+      const cost = (await laptopPage.locator('#last-request-commands').textContent()) ?? ''
+      // The admin page's own SCAN, TTL and STRLEN are not in it: only the request's load (GET) and save.
+      assert.is(cost.split(':')[0], seen, `the page says ${cost}; MONITOR saw ${seen}`)
+      assert.match(cost, /^1 GET, /)
+    }
   })
 
   test('"sign out other devices" signs the other browser out and keeps this one', async (context) => {
