@@ -1,7 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { LuaScript } from '../src/client/lua-script.js'
+import { COMPARE_AND_SET, WRITE_IF_PRESENT } from '../src/features/concurrent-saves/compare-and-set.js'
+import { REWRITE_KEEPING_TTL } from '../src/features/concurrent-saves/rewrite-outdated.js'
+import {
+  FORGET_SESSION,
+  FORGET_UNCHANGED,
+  LIST_SESSIONS,
+  RECORD_SESSION,
+} from '../src/features/user-sessions/user-index-scripts.js'
 
-/** How many of each Redis command one request cost, by command name (GET, SET, EVALSHA, ...). */
-export type CommandCounts = Map<string, number>
+/** One command a request sent: its name (a script is named by what it runs), and whether it can change data. */
+interface Counted {
+  count: number
+  writes: boolean
+}
+
+/** How many of each Redis command one request cost, by label (GET, SET, EVALSHA RECORD_SESSION, ...). */
+export type CommandCounts = Map<string, Counted>
 
 // The client methods the store's node-redis adapter calls, by the command each sends; sendCommand names its own.
 const METHOD_COMMANDS: Record<string, string> = {
@@ -12,13 +27,44 @@ const METHOD_COMMANDS: Record<string, string> = {
   mGet: 'MGET',
   unlink: 'UNLINK',
 }
-const READS = new Set(['GET', 'MGET', 'SCAN', 'TTL', 'PTTL', 'EXISTS', 'ZRANGE', 'ZCARD'])
+const READS = new Set(['GET', 'MGET', 'SCAN', 'EXISTS', 'TTL', 'PTTL', 'ZRANGE', 'ZSCORE', 'ZCARD', 'TIME'])
+
+// The scripts the demo's store runs, by digest, so that an EVALSHA says which one it was.
+const SCRIPTS: Record<string, LuaScript> = {
+  COMPARE_AND_SET,
+  WRITE_IF_PRESENT,
+  REWRITE_KEEPING_TTL,
+  RECORD_SESSION,
+  LIST_SESSIONS,
+  FORGET_UNCHANGED,
+  FORGET_SESSION,
+}
+const SCRIPT_NAMES = new Map<string, string>()
+for (const [name, script] of Object.entries(SCRIPTS)) {
+  SCRIPT_NAMES.set(script.sha1, name)
+  SCRIPT_NAMES.set(script.source, name)
+}
+
+/** Whether a script calls any command that is not a read: a script that can write is counted as a write. */
+const scriptCanWrite = (source: string) =>
+  [...source.matchAll(/redis\.call\('(\w+)'/g)].some(([, command]) => !READS.has(String(command).toUpperCase()))
+
+function counted(args: readonly unknown[]): { label: string; writes: boolean } | undefined {
+  const [name, scriptOrSha] = args
+  if (typeof name !== 'string') return undefined
+  const command = name.toUpperCase()
+  if (command !== 'EVALSHA' && command !== 'EVAL') return { label: command, writes: !READS.has(command) }
+  const script = SCRIPT_NAMES.get(String(scriptOrSha))
+  if (script === undefined) return { label: `${command} (a script)`, writes: true }
+  return { label: `${command} ${script}`, writes: scriptCanWrite(SCRIPTS[script]?.source ?? '') }
+}
 
 /**
  * Counts the commands each request sends through the store, by wrapping the client the store is given. The count
  * lives in the request's async context (AsyncLocalStorage), so requests that overlap each count only their own
  * commands; a command sent outside any request (none in the demo) is not counted. Chosen over INFO commandstats or
- * MONITOR, which see the whole server: under concurrent requests their deltas would mix requests together.
+ * MONITOR, which see the whole server: under concurrent requests their deltas would mix requests together, and
+ * they would count the admin page's own reads too.
  */
 export class CommandCounter {
   readonly #current = new AsyncLocalStorage<CommandCounts>()
@@ -32,9 +78,12 @@ export class CommandCounter {
 
   /** `client` with every command the store sends through it counted into the current request's count. */
   wrap<Client extends object>(client: Client): Client {
-    const note = (command: string) => {
+    const note = (args: readonly unknown[]) => {
       const counts = this.#current.getStore()
-      if (counts) counts.set(command, (counts.get(command) ?? 0) + 1)
+      const command = counted(args)
+      if (!counts || !command) return
+      const seen = counts.get(command.label)
+      counts.set(command.label, { count: (seen?.count ?? 0) + 1, writes: command.writes })
     }
     return new Proxy(client, {
       get(target, property) {
@@ -44,15 +93,14 @@ export class CommandCounter {
         const bound = (value as (...args: unknown[]) => unknown).bind(target)
         if (property === 'sendCommand') {
           return (...args: unknown[]) => {
-            const command = args.find(Array.isArray)?.[0]
-            if (typeof command === 'string') note(command.toUpperCase())
+            note(args.find(Array.isArray) ?? [])
             return bound(...args)
           }
         }
         const command = typeof property === 'string' ? METHOD_COMMANDS[property] : undefined
         if (!command) return bound
         return (...args: unknown[]) => {
-          note(command)
+          note([command])
           return bound(...args)
         }
       },
@@ -60,15 +108,21 @@ export class CommandCounter {
   }
 }
 
-/** "1 GET, 1 EVALSHA — 1 read, 1 write", or "no Redis commands". */
+const plural = (count: number, word: string) => `${count} ${count === 1 ? word : `${word}s`}`
+
+/** How many of the counted commands can change data. */
+export function writesIn(counts: CommandCounts): number {
+  let writes = 0
+  for (const { count, writes: isWrite } of counts.values()) if (isWrite) writes += count
+  return writes
+}
+
+/** "1 GET, 1 EVALSHA COMPARE_AND_SET: 1 read, 1 write", or "no Redis commands". */
 export function describeCounts(counts: CommandCounts): string {
   if (counts.size === 0) return 'no Redis commands'
-  const names = [...counts].map(([command, count]) => `${count} ${command}`).join(', ')
-  let reads = 0
-  let writes = 0
-  for (const [command, count] of counts) {
-    if (READS.has(command)) reads += count
-    else writes += count
-  }
-  return `${names}: ${reads} ${reads === 1 ? 'read' : 'reads'}, ${writes} ${writes === 1 ? 'write' : 'writes'}`
+  const names = [...counts].map(([label, { count }]) => `${count} ${label}`).join(', ')
+  let all = 0
+  for (const { count } of counts.values()) all += count
+  const writes = writesIn(counts)
+  return `${names}: ${plural(all - writes, 'read')}, ${plural(writes, 'write')}`
 }
