@@ -239,7 +239,7 @@ async function check() {
   if (me.status === 503) {
     refused++
     slowest = Math.max(slowest, ms)
-    $('outage-answers').textContent = 'During the outage, ' + refused + ' requests for the session got a 503, the slowest in ' + slowest + ' ms.'
+    $('outage-answers').textContent = 'During the outage, ' + refused + (refused === 1 ? ' request' : ' requests') + ' for the session got a 503, the slowest in ' + slowest + ' ms.'
   }
   $('home').hidden = !back
   if (!back) setTimeout(poll, 250)

@@ -295,7 +295,6 @@ function browserSuite() {
     const seen = countByName(namesSeen(await watch.stop()))
     assert.is(await signedInAs(laptopPage), NAME)
     assert.is(await laptopPage.locator('#slow-request-count').textContent(), '1')
-    await screenshot(laptopPage, 'home')
     const stored = JSON.parse((await redis.get(DEMO_PREFIX + sid)) ?? 'null')
     assert.is(stored?.slowRequests, 1, 'the slow request wrote its change')
     assert.ok((await redis.zRange(INDEX_KEY, 0, -1)).includes(sid), "the user's index lists the session")
