@@ -1,5 +1,5 @@
 import { html, SafeHtml } from './html.js'
-import type { StoredSession } from './stored-sessions.js'
+import { maskId, type StoredSession } from './stored-sessions.js'
 
 const STYLE = `
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #222 }
@@ -25,9 +25,6 @@ const moment = (ms: number) => {
   const iso = new Date(ms).toISOString()
   return html`<time datetime="${iso}">${iso.slice(0, 19).replace('T', ' ')} UTC</time>`
 }
-
-/** The first characters of a session id: enough to tell sessions apart, not enough to steal one. */
-const shortId = (sid: string) => `${sid.slice(0, 8)}…`
 
 export interface SignInMessages {
   error?: string | undefined
@@ -114,7 +111,7 @@ export function sessionsPage(user: string, currentSid: string, rows: readonly Se
   const row = (session: SessionRow) => {
     const current = session.sid === currentSid
     return html`<tr class="session" data-current="${String(current)}">
-      <td><code>${shortId(session.sid)}</code>${current ? html` <strong>(this browser)</strong>` : ''}</td>
+      <td><code>${maskId(session.sid)}</code>${current ? html` <strong>(this browser)</strong>` : ''}</td>
       <td>${session.browser}</td><td>${moment(session.signedInAt)}</td><td>${moment(session.lastSeen)}</td>
       <td>${session.expires === undefined ? 'when the browser closes' : moment(session.expires)}</td></tr>`
   }
