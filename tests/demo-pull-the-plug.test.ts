@@ -24,19 +24,17 @@ const redisPidsIn = (output: string) =>
 
 /** What the pull-the-plug page says now: the state it shows, and the last answer to its session probe. */
 async function plugPageState(page: Page) {
-  return page.evaluate(() => {
-    const state = document.getElementById('plug-state')
-    const probe = document.getElementById('probe')
-    return {
-      state: state?.dataset.state ?? '',
-      text: state?.textContent ?? '',
-      probeStatus: Number(probe?.dataset.status),
-      probeMs: Number(probe?.dataset.ms),
-      probeText: probe?.textContent ?? '',
-      outageAnswers: document.getElementById('outage-answers')?.textContent ?? '',
-      homeShown: document.getElementById('home')?.hidden === false,
-    }
-  })
+  const state = page.locator('#plug-state')
+  const probe = page.locator('#probe')
+  return {
+    state: (await state.getAttribute('data-state')) ?? '',
+    text: (await state.textContent()) ?? '',
+    probeStatus: Number(await probe.getAttribute('data-status')),
+    probeMs: Number(await probe.getAttribute('data-ms')),
+    probeText: (await probe.textContent()) ?? '',
+    outageAnswers: (await page.locator('#outage-answers').textContent()) ?? '',
+    homeShown: await page.locator('#home').isVisible(),
+  }
 }
 
 function pullThePlugSuite() {
