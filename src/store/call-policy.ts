@@ -1,6 +1,7 @@
 import { type CallbackOrPromise, invoke, started } from '../helpers/callback.js'
 import type { Callback } from '../helpers/session.js'
 import type { Deadlines } from './deadline.js'
+import type { Call, MethodTrace } from './tracing.js'
 
 /** How the store runs its calls; a custom store built from the helpers needs none of it. */
 export interface CallPolicy {
@@ -10,6 +11,8 @@ export interface CallPolicy {
   deadlines: Deadlines
   /** An error to fail with at once instead of running the call (the client is not connected, say). */
   refuse?: (operation: string) => Error | undefined
+  /** The method's TracingChannel (tracing.ts): the call runs through it only while someone listens. */
+  trace?: MethodTrace | undefined
 }
 
 /**
@@ -19,9 +22,22 @@ export interface CallPolicy {
  */
 export function withCallPolicy<Args extends unknown[], Result>(
   operation: (...args: Args) => Promise<Result>,
-  { name, deadlines, refuse }: CallPolicy,
+  { name, deadlines, refuse, trace }: CallPolicy,
 ): CallbackOrPromise<Args, Result> {
-  return function adapted(...args: unknown[]): Promise<Result> | undefined {
+  const call = policed(operation, name, deadlines, refuse)
+  return function adapted(...args: unknown[]): Promise<unknown> | undefined {
+    return trace?.observed() ? trace.run(args, call) : call(args)
+  } as CallbackOrPromise<Args, Result>
+}
+
+/** The call under the policy, given its arguments as one array (the callback last, if any). */
+function policed<Args extends unknown[], Result>(
+  operation: (...args: Args) => Promise<Result>,
+  name: string,
+  deadlines: Deadlines,
+  refuse: CallPolicy['refuse'],
+): Call {
+  return (args: unknown[]): Promise<Result> | undefined => {
     const last = args[args.length - 1]
     const refusal = refuse?.(name)
     if (typeof last !== 'function') {
@@ -40,7 +56,7 @@ export function withCallPolicy<Args extends unknown[], Result>(
       (error: unknown) => deadlines.finish(call) && invoke(callback, error),
     )
     return undefined
-  } as CallbackOrPromise<Args, Result>
+  }
 }
 
 function settleWithin<Result>(deadlines: Deadlines, name: string, run: () => Promise<Result>): Promise<Result> {

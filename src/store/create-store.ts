@@ -11,6 +11,7 @@ import { type Guard, type KoaSessionStore, koaStoreView, refusingKoaArguments } 
 import { type StoreEvents, sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
 import { defaultStoreBase } from './store-base.js'
+import { methodTrace } from './tracing.js'
 
 /** The store: express-session's Store contract, each method with a callback or as a Promise. */
 export interface RedisSessionStore extends EventEmitter {
@@ -104,11 +105,14 @@ function carrySnapshotOnCreate(
   }
 }
 
-/** Every call fails at once while the client is not connected, and settles within the timeout otherwise. */
-function guardFor({ client, timeout }: StoreSettings): Guard {
+/**
+ * Every call fails at once while the client is not connected, and settles within the timeout otherwise;
+ * each publishes on its method's TracingChannel while someone listens.
+ */
+function guardFor({ client, timeout, prefix }: StoreSettings): Guard {
   const policy = { deadlines: deadlines(timeout), refuse: refusalWhileDisconnected(client) }
   return <Args extends unknown[], Result>(name: string, run: (...args: Args) => Promise<Result>) =>
-    withCallPolicy(run, { ...policy, name })
+    withCallPolicy(run, { ...policy, name, trace: methodTrace(name, prefix) })
 }
 
 // express-session listens for 'disconnect' and 'connect' once, right after the store is created: a client that
