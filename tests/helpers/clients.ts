@@ -216,3 +216,13 @@ const READY_ON_CONNECT: Record<ClientLibrary, LibraryOptions> = {
  * (HELLO, CLIENT SETINFO, INFO) first: against a server that never answers, it is ready and its commands wait.
  */
 export const readyOnConnect = (library: ClientLibrary): LibraryOptions => READY_ON_CONNECT[library]
+
+/**
+ * A connected node-redis 4 client created with `legacyMode: true`, as connect-redis 6's README has every node-redis 4
+ * user make it: callback methods on the client, the promise API on its `.v4`.
+ */
+export function connectLegacyModeClient({ host, port }: Address, options: LibraryOptions = {}) {
+  const library = nodeRedis4 as unknown as NodeRedisLibrary
+  const client = library.createClient({ socket: { host, port }, legacyMode: true, ...options })
+  return whenConnected(started(client, () => client.disconnect()))
+}
