@@ -28,10 +28,18 @@ let handle: ClientHandle
 let store: RedisSessionStore
 let app: ListeningApp
 const events: string[] = []
+// What the client emitted on 'error': only its lost connection, never an error of a command the store sent.
+const clientErrors: Error[] = []
+const commandErrors = () =>
+  clientErrors.filter((error) => !CONNECTION_ERROR.test(`${error.name} ${codeOf(error)} ${error.message}`)).map(String)
+const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|Socket closed unexpectedly/
 
 outage.before(async () => {
   redis = await startRedis({ durable: true })
   handle = await connectLegacyModeClient(redis)
+  ;(handle.client as { on(event: 'error', listener: (error: Error) => void): void }).on('error', (error) =>
+    clientErrors.push(error),
+  )
   store = createRedisStore({ client: handle.client, prefix: uniquePrefix('legacy'), timeout: TIMEOUT })
   store.on('disconnect', () => events.push('disconnect'))
   store.on('connect', () => events.push('connect'))
@@ -48,9 +56,10 @@ outage('counts visits over HTTP, the session saved and read through the client',
   const visit = visitor(app.url)
   assert.is((await visit('/count')).body, '1')
   assert.is((await visit('/count')).body, '2')
+  assert.equal(clientErrors, [], "and the client emitted no 'error'")
 })
 
-outage('says disconnect when the server dies, fails at once without crashing, and says connect when it is back', async () => {
+outage('says disconnect when the server dies, fails fast, and says connect when it is back', async () => {
   const visit = visitor(app.url)
   assert.is((await visit('/count')).body, '1')
   await redis.kill()
@@ -63,6 +72,8 @@ outage('says disconnect when the server dies, fails at once without crashing, an
   await redis.restart()
   await waitFor("the store's connect event", () => events.includes('connect'), { timeoutMs: 20_000 })
   assert.is((await visit('/count')).body, '2', 'the session was kept')
+  assert.equal(commandErrors(), [], "no command the store sent came back as an 'error' event")
+  assert.ok(clientErrors.length > 0, 'the client did report its lost connection')
 })
 
 const v4 = suite("a legacyMode client's .v4 passed alone")
