@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupportedClient } from '../src/index.js'
 import { createRedisStore } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
@@ -26,7 +27,7 @@ interface Context {
 }
 
 /** A Fastify app that counts visits in @fastify/session, with the store under the given prefix. */
-async function countingApp(client: unknown, prefix: string): Promise<FastifyInstance> {
+async function countingApp(client: SupportedClient, prefix: string): Promise<FastifyInstance> {
   const app = Fastify()
   await app.register(fastifyCookie)
   await app.register(fastifySession, {

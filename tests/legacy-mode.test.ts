@@ -37,7 +37,7 @@ const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|Socket closed unexpectedly/
 outage.before(async () => {
   redis = await startRedis({ durable: true })
   handle = await connectLegacyModeClient(redis)
-  ;(handle.client as { on(event: 'error', listener: (error: Error) => void): void }).on('error', (error) =>
+  ;(handle.client as unknown as { on(event: 'error', listener: (error: Error) => void): void }).on('error', (error) =>
     clientErrors.push(error),
   )
   store = createRedisStore({ client: handle.client, prefix: uniquePrefix('legacy'), timeout: TIMEOUT })
@@ -87,7 +87,7 @@ v4.after(async () => {
 })
 
 v4('is refused at creation with a message that says to pass the client itself', () => {
-  const { v4: promiseApi } = legacy.client as { v4: unknown }
+  const { v4: promiseApi } = legacy.client as unknown as { v4: unknown }
   assert.throws(
     () => createRedisStore({ client: promiseApi as never }),
     (error: unknown) => error instanceof TypeError && /\.v4`.*pass the client itself/.test(error.message),

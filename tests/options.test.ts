@@ -106,7 +106,7 @@ const secrets = suite('option errors never quote a secret')
 
 secrets('refuses a connection URL given as the client without repeating its password', () => {
   for (const url of ['redis://:hunter2@10.0.0.5:6379', 'rediss://app:s3cr3t-pass@cache.internal:6380/2']) {
-    for (const create of [() => createRedisStore({ client: url }), () => scanKeys(url, { prefix: 'sess:' })]) {
+    for (const create of [() => createRedisStore({ client: url as never }), () => scanKeys(url, { prefix: 'sess:' })]) {
       let caught: unknown
       try {
         create()

@@ -28,10 +28,10 @@ export function promiseViewOf(client: NodeRedisLegacyModeClient): NodeRedisClien
     mGet: v4.mGet,
     sendCommand: v4.sendCommand,
     get isReady() {
-      return client.isReady
+      return client.isReady ?? false
     },
     get isOpen() {
-      return client.isOpen
+      return client.isOpen ?? false
     },
     on: (event, listener) => client.on(event, listener),
     listenerCount: (event) => client.listenerCount(event),

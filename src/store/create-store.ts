@@ -5,14 +5,18 @@ import type { DestroyUserSessions } from '../features/user-sessions/user-index.j
 import type { CallbackOrPromise } from '../helpers/callback.js'
 import type { SessionRecord, SessionWithId } from '../helpers/session.js'
 import { withCallPolicy } from './call-policy.js'
+import { type ConnectRedisProperties, defineConnectRedisProperties } from './connect-redis-properties.js'
 import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
 import { sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
 import { defaultStoreBase } from './store-base.js'
 
-/** The store: express-session's Store contract, each method with a callback or as a Promise. */
-export interface RedisSessionStore extends EventEmitter {
+/**
+ * The store: express-session's Store contract, each method with a callback or as a Promise, and connect-redis's
+ * read-only properties (`client` is the client given, typed as it was).
+ */
+export interface RedisSessionStore<Client = unknown> extends EventEmitter, ConnectRedisProperties<Client> {
   get: CallbackOrPromise<[sid: string], SessionRecord | null>
   set: CallbackOrPromise<[sid: string, session: SessionRecord], void>
   touch: CallbackOrPromise<[sid: string, session: SessionRecord], void>
@@ -43,15 +47,15 @@ export interface RedisSessionStore extends EventEmitter {
 }
 
 /** Builds a session store on a Redis client. Options are checked here, once. */
-export function createRedisStore(options: RedisStoreOptions): RedisSessionStore {
+export function createRedisStore<Client>(options: RedisStoreOptions<Client>): RedisSessionStore<Client> {
   return attachStoreMethods(new (defaultStoreBase())(), options)
 }
 
 /** Gives an instance of a Store base class the store's methods, as own (and so replaceable) properties. */
-export function attachStoreMethods<Base extends EventEmitter>(
+export function attachStoreMethods<Base extends EventEmitter, Client>(
   store: Base,
-  options: RedisStoreOptions,
-): Base & RedisSessionStore {
+  options: RedisStoreOptions<Client>,
+): Base & RedisSessionStore<Client> {
   const settings = resolveOptions(options)
   const operations = sessionOperations(settings, {
     corruptSession: (error) => store.emit('corruptSession', error),
@@ -59,7 +63,10 @@ export function attachStoreMethods<Base extends EventEmitter>(
     staleSession: (details) => store.emit('staleSession', details),
   })
   const guard = guardFor(settings)
-  const methods: Omit<RedisSessionStore, keyof EventEmitter | 'regenerate' | 'load' | 'createSession'> = {
+  const methods: Omit<
+    RedisSessionStore,
+    keyof EventEmitter | keyof ConnectRedisProperties | 'regenerate' | 'load' | 'createSession'
+  > = {
     get: guard('get', operations.get),
     set: guard('set', operations.set),
     touch: guard('touch', operations.touch),
@@ -75,7 +82,8 @@ export function attachStoreMethods<Base extends EventEmitter>(
   }
   reportConnection(settings.client, store)
   Object.assign(store, methods, carrySnapshotOnCreate(store, operations.snapshots))
-  return store as Base & RedisSessionStore
+  defineConnectRedisProperties(store, options.client, settings)
+  return store as Base & RedisSessionStore<Client>
 }
 
 /**

@@ -16,9 +16,9 @@ const MAX_EXPIRY_SECONDS = 2 ** 31 - 1
 /** What to do with a stored value the serializer cannot turn back into a session. */
 export type CorruptSessionPolicy = 'miss' | 'fail'
 
-export interface RedisStoreOptions {
+export interface RedisStoreOptions<Client = unknown> {
   /** A connected node-redis or ioredis client, cluster or sentinel. */
-  client: unknown
+  client: Client
   /** Text before every session id in its Redis key. Default `'sess:'`. */
   prefix?: string
   /** Seconds a session lives when its cookie has no expiry, or a function of the session. Default 86400. */

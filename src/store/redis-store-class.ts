@@ -3,7 +3,7 @@ import type { RedisStoreOptions } from './options.js'
 import { defaultStoreBase, type StoreBase } from './store-base.js'
 
 export interface RedisStoreClass {
-  new (options: RedisStoreOptions): RedisSessionStore
+  new <Client>(options: RedisStoreOptions<Client>): RedisSessionStore<Client>
 }
 
 /**
