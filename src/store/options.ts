@@ -19,18 +19,21 @@ export type CorruptSessionPolicy = 'miss' | 'fail'
 export interface RedisStoreOptions<Client = unknown> {
   /** A connected node-redis or ioredis client, cluster or sentinel. */
   client: Client
-  /** Text before every session id in its Redis key. Default `'sess:'`. */
-  prefix?: string
-  /** Seconds a session lives when its cookie has no expiry, or a function of the session. Default 86400. */
-  ttl?: TtlOption
+  /** Text before every session id in its Redis key. Default `'sess:'` (also for null, as connect-redis took it). */
+  prefix?: string | null
+  /**
+   * Seconds a session lives when its cookie has no expiry, or a function of the session. Default 86400. A string
+   * of digits (read from the environment) is taken as its number.
+   */
+  ttl?: TtlOption | `${number}`
   /** touch() does nothing: sessions expire a fixed time after their last save. */
   disableTouch?: boolean
   /** Keys get no expiry; touch() does nothing. */
   disableTTL?: boolean
   /** How sessions become stored text and back. Default JSON. */
   serializer?: Serializer
-  /** COUNT hint for SCAN in ids, all, length and clear. Default 100. */
-  scanCount?: number
+  /** COUNT hint for SCAN in ids, all, length and clear. Default 100. A string of digits is taken as its number. */
+  scanCount?: number | `${number}`
   /**
    * A stored value get() cannot decode: `'miss'` (default) answers as if there were no session,
    * so the user gets a fresh one; `'fail'` deletes the value (unless a session was saved there since)
@@ -83,12 +86,12 @@ export function resolveOptions(options: RedisStoreOptions): StoreSettings {
   refuseUnknownOptions(options)
   return {
     client: sessionClientFor(options.client),
-    prefix: stringOption('prefix', options.prefix, DEFAULT_PREFIX),
+    prefix: prefixOption(options.prefix),
     ttl: ttlOption(options.ttl),
     disableTouch: booleanOption('disableTouch', options.disableTouch),
     disableTTL: booleanOption('disableTTL', options.disableTTL),
     serializer: serializerOption(options.serializer),
-    scanCount: positiveIntegerOption('scanCount', options.scanCount, DEFAULT_SCAN_COUNT),
+    scanCount: positiveIntegerOption('scanCount', fromDigits(options.scanCount), DEFAULT_SCAN_COUNT),
     onCorruptSession: oneOf('onCorruptSession', options.onCorruptSession, ['miss', 'fail'] as const),
     allowClearWithEmptyPrefix: booleanOption('allowClearWithEmptyPrefix', options.allowClearWithEmptyPrefix),
     userId: userIdOption(options.userId, options.prefix ?? DEFAULT_PREFIX),
@@ -114,10 +117,25 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof RedisStoreOptions>([
   'hashSessionIds',
 ])
 
+// Options of connect-redis 3 and earlier, which made its own client: what to do instead.
+const CONNECT_REDIS_ONLY: Readonly<Record<string, string>> = {
+  logErrors:
+    "the store logs nothing itself: listen for the client's own 'error' event, and for the store's " +
+    "'disconnect', 'connect' and 'corruptSession' events",
+  ...Object.fromEntries(
+    ['host', 'port', 'socket', 'url', 'pass', 'db'].map((name) => [
+      name,
+      'the store takes a connected client: create it with this setting and pass it as "client"',
+    ]),
+  ),
+}
+
 // A misspelt option (`prefx`, `touch_after`) or one from an old connect-redis (`host`, `logErrors`) would
 // otherwise be ignored without a word, and its default used in its place.
 function refuseUnknownOptions(options: object): void {
   for (const name of Object.keys(options)) {
+    const instead = Object.hasOwn(CONNECT_REDIS_ONLY, name) ? CONNECT_REDIS_ONLY[name] : undefined
+    if (instead) throw new TypeError(`redis-session-store: option "${name}" was connect-redis's; ${instead}`)
     if (!KNOWN_OPTIONS.has(name)) {
       throw new TypeError(
         `redis-session-store: unknown option "${name}"; the options are ${[...KNOWN_OPTIONS].join(', ')}`,
@@ -137,11 +155,18 @@ function timeoutOption(value: unknown): number {
   return value as number
 }
 
-function stringOption(name: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback
-  if (typeof value !== 'string') throw optionError(name, 'a string', value)
+// connect-redis 9 and earlier used the default for a null prefix (`opts.prefix == null`): so does this store.
+function prefixOption(value: unknown): string {
+  if (value === undefined || value === null) return DEFAULT_PREFIX
+  if (typeof value !== 'string') throw optionError('prefix', 'a string', value)
   return value
 }
+
+// A number read from the environment comes as text; connect-redis passed it on to Redis as it was. Only a whole
+// number written plainly is taken ('3600', not '1h', '', ' 60' or '1e3'); anything else is checked as it is.
+const DIGITS = /^[0-9]+$/
+const fromDigits = (value: unknown): unknown =>
+  typeof value === 'string' && DIGITS.test(value) ? Number(value) : value
 
 function booleanOption(name: string, value: unknown): boolean {
   if (value === undefined) return false
@@ -151,17 +176,20 @@ function booleanOption(name: string, value: unknown): boolean {
 
 function positiveIntegerOption(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || (value as number) <= 0) throw optionError(name, 'a positive integer', value)
+  if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+    throw optionError(name, 'a positive integer (or a string of its digits)', value)
+  }
   return value as number
 }
 
-function ttlOption(value: unknown): TtlOption {
+function ttlOption(given: unknown): TtlOption {
+  const value = fromDigits(given)
   if (value === undefined) return DEFAULT_TTL
   if (typeof value === 'function') return value as TtlOption
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_EXPIRY_SECONDS) {
     throw optionError(
       'ttl',
-      `a positive number of seconds up to ${MAX_EXPIRY_SECONDS}, or a function of the session`,
+      `a positive number of seconds up to ${MAX_EXPIRY_SECONDS} (or a string of its digits), or a function of the session`,
       value,
     )
   }
