@@ -51,7 +51,7 @@ for (const [name, make] of Object.entries(makers)) {
   })
 
   test(`${name}: refuses an assignment to any of them with a TypeError, and keeps the value`, () => {
-    const store = make({ client: redis.nodeRedis, prefix: 'kept:' }) as RedisSessionStore
+    const store = make({ client: redis.nodeRedis, prefix: 'kept:' })
     for (const property of ['client', 'prefix', 'ttl', 'scanCount', 'serializer', 'disableTouch', 'disableTTL']) {
       const before = (store as unknown as Record<string, unknown>)[property]
       assert.throws(() => {

@@ -1,3 +1,4 @@
+import type { SupportedClient } from '../client/supported-client.js'
 import type { Serializer } from '../helpers/codec.js'
 import type { TtlOption } from '../helpers/ttl.js'
 import type { StoreSettings } from './options.js'
@@ -6,7 +7,7 @@ import type { StoreSettings } from './options.js'
  * What connect-redis users read on its store (`store.client.quit()` at shutdown, `store.prefix` in a sweep): the
  * same names, read-only, since changing one after creation would not change what the store does.
  */
-export interface ConnectRedisProperties<Client = unknown> {
+export interface ConnectRedisProperties<Client extends SupportedClient = SupportedClient> {
   /** The client given in the options, the very object. */
   readonly client: Client
   readonly prefix: string

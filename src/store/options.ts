@@ -1,10 +1,11 @@
 import { type SessionClient, sessionClientFor } from '../client/index.js'
+import type { SupportedClient } from '../client/supported-client.js'
 import type { HashSessionIdsOption } from '../features/hashed-ids/stored-ids.js'
 import { type UserIdOption, userIndexPrefixesFor } from '../features/user-sessions/user-index.js'
 import { isSerializer, jsonSerializer, type Serializer } from '../helpers/codec.js'
 import { describe, optionError } from '../helpers/errors.js'
 import { DEFAULT_SCAN_COUNT } from '../helpers/scan.js'
-import type { SessionRecord } from '../helpers/session.js'
+import type { SessionRecord, StoredSession } from '../helpers/session.js'
 import type { TtlOption } from '../helpers/ttl.js'
 import { DEFAULT_TIMEOUT } from './deadline.js'
 
@@ -16,8 +17,11 @@ const MAX_EXPIRY_SECONDS = 2 ** 31 - 1
 /** What to do with a stored value the serializer cannot turn back into a session. */
 export type CorruptSessionPolicy = 'miss' | 'fail'
 
-export interface RedisStoreOptions<Client = unknown> {
-  /** A connected node-redis or ioredis client, cluster or sentinel. */
+export interface RedisStoreOptions<
+  Client extends SupportedClient = SupportedClient,
+  Session extends SessionRecord = StoredSession,
+> {
+  /** A connected node-redis or ioredis client, cluster or sentinel (node-redis 4 in legacyMode too). */
   client: Client
   /** Text before every session id in its Redis key. Default `'sess:'` (also for null, as connect-redis took it). */
   prefix?: string | null
@@ -47,8 +51,9 @@ export interface RedisStoreOptions<Client = unknown> {
    * The id of the user a session belongs to (undefined when nobody is signed in). With it, the store keeps
    * an index of each user's sessions, for userSessions() and destroyUserSessions().
    */
-  // A method, so that a function of express-session's SessionData (a wider type) is accepted as it is.
-  userId?(session: SessionRecord): string | undefined
+  // A method, so that a function of express-session's SessionData (a wider type) is accepted as it is; NoInfer, so
+  // that a function typed on SessionRecord does not narrow the store's session type to it.
+  userId?(session: NoInfer<Session>): string | undefined
   /** Milliseconds within which every store call settles, with an ERR_STORE_TIMEOUT error if Redis has not answered. 0 disables. Default 2000. */
   timeout?: number
   /**
@@ -81,7 +86,7 @@ export interface StoreSettings {
 }
 
 /** Checks every option once, at creation, and fills in the defaults. */
-export function resolveOptions(options: RedisStoreOptions): StoreSettings {
+export function resolveOptions(options: RedisStoreOptions<SupportedClient, never>): StoreSettings {
   if (typeof options !== 'object' || options === null) throw optionError('options', 'an object', options)
   refuseUnknownOptions(options)
   return {

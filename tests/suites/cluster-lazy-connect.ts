@@ -63,7 +63,7 @@ export function clusterWithLazyConnect(runningCluster: () => Promise<RunningClus
       const lazy = new Cluster(cluster.rootNodes, { lazyConnect: true })
       lazy.on('error', () => {})
       try {
-        const store = createRedisStore({ client: lazy, prefix, timeout: 10_000 })
+        const store = createRedisStore({ client: lazy as unknown as SupportedClient, prefix, timeout: 10_000 })
         const sids = Array.from({ length: 10 }, (_, i) => `s${i}`)
         const outcomes = await Promise.allSettled([
           ...sids.map((sid) => store.set(sid, sessionFor({ sid }))),
