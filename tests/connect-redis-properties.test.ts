@@ -4,7 +4,6 @@ import {
   createEncryptedSerializer,
   createRedisStore,
   jsonSerializer,
-  type RedisSessionStore,
   RedisStore,
   type SessionRecord,
 } from '../src/index.js'
