@@ -25,7 +25,10 @@ app.get('/', (req, res) => {
   res.send(`views: ${req.session.views}`)
 })
 
-app.listen(3000)
+const server = app.listen(Number(process.env.PORT ?? 3000), () => {
+  const address = server.address()
+  console.info(`listening on http://localhost:${typeof address === 'object' && address ? address.port : ''}/`)
+})
 
 declare module 'express-session' {
   interface SessionData {
