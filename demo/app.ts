@@ -1,23 +1,31 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import session from 'express-session'
-import type { RedisSessionStore, SessionWithId } from '../src/index.js'
+import { type RedisSessionStore, requireSession, type SessionWithId } from '../src/index.js'
+import { type CommandCounter, describeCounts, writesIn } from './command-count.js'
 import {
   adminPage,
   errorPage,
   homePage,
-  type SampledSession,
+  MAX_RECENT_REQUESTS,
+  plugPage,
+  type RequestCost,
   type SessionRow,
   sessionsPage,
   signInPage,
+  unavailablePage,
 } from './pages.js'
+import type { Plug } from './plug.js'
 import { type DemoSessionData, userOf } from './session-data.js'
+import { type KeyReader, storedSessions } from './stored-sessions.js'
 
 export const SESSION_COOKIE = 'demo.sid'
 const DAY_MS = 24 * 60 * 60 * 1000
 const ADMIN_SAMPLE_SIZE = 10
 const MAX_NAME_LENGTH = 64
 export const DEFAULT_SLOW_REQUEST_MS = 5_000
+export const DEFAULT_OUTAGE_MS = 5_000
+export const MAX_OUTAGE_MS = 60_000
 /** However it is configured, a slow request holds its connection no longer than this. */
 export const MAX_SLOW_REQUEST_MS = 30_000
 const REVOKED_NOTICE =
@@ -29,11 +37,27 @@ export interface DemoAppOptions {
   secret: string
   /** How long the slow request holds before it saves (default 5 s, at most 30 s). */
   slowRequestMs?: number
+  /** Counts the commands each request sends; the store's client must be the one it wrapped. */
+  commands: CommandCounter
+  /** The store's Redis, on a client of its own, for the admin page to read keys without counting them. */
+  redis: KeyReader
+  /** The store's key prefix. */
+  prefix: string
+  /** The demo's own Redis, to stop and start again; undefined when it runs on a Redis of someone else's. */
+  plug?: Plug | undefined
+  /** How long a pulled plug keeps Redis stopped (default 5 s, at most 60 s). */
+  outageMs?: number
+  /** Whether the store's client is connected to Redis now. */
+  connected: () => boolean
+  /** The store's timeout, for the pull-the-plug page to compare its answers with. */
+  timeoutMs: number
 }
 
 /** The demo's Express app: every page, on express-session with the given store. */
-export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS }: DemoAppOptions): express.Express {
+export function demoApp(options: DemoAppOptions): express.Express {
+  const { store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS, commands, redis, prefix, plug } = options
   const holdMs = Math.min(Math.max(slowRequestMs, 0), MAX_SLOW_REQUEST_MS)
+  const outageMs = Math.min(Math.max(options.outageMs ?? DEFAULT_OUTAGE_MS, 0), MAX_OUTAGE_MS)
   let staleSessions = 0
   store.on('staleSession', () => {
     staleSessions++
@@ -42,6 +66,33 @@ export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS
   app.disable('x-powered-by')
   // Browsers ask for an icon on every page; answered before the session, it neither reads nor writes one.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end())
+  // Before the session: these answer while Redis is down, and are what the page polls to tell what is happening.
+  app.get(
+    '/plug',
+    (_req, res) => void res.send(plugPage({ available: plug !== undefined, outageMs, timeoutMs: options.timeoutMs })),
+  )
+  app.get('/plug/status', (_req, res) => {
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ ...(plug?.status() ?? { state: 'up' }), connected: options.connected() })
+  })
+  app.post('/plug/pull', (_req, res) => {
+    plug?.pull(outageMs)
+    res.redirect(303, '/plug')
+  })
+
+  const recentRequests: RequestCost[] = []
+  // Before express-session, so that the count includes its load and its save (done before the response finishes).
+  app.use((req, res, next) => {
+    const counts = commands.track(next)
+    res.once('finish', () => {
+      if (req.path === '/admin') return
+      // A signed-in request that wrote nothing had its session loaded and unchanged: its touch() was skipped.
+      const touchSkipped = req.session?.user !== undefined && writesIn(counts) === 0
+      recentRequests.unshift({ method: req.method, path: req.path, commands: describeCounts(counts), touchSkipped })
+      recentRequests.length = Math.min(recentRequests.length, MAX_RECENT_REQUESTS)
+    })
+  })
   app.use(express.urlencoded({ extended: false, limit: '4kb' }))
   app.use(
     session({
@@ -54,7 +105,15 @@ export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS
       cookie: { maxAge: DAY_MS, httpOnly: true, sameSite: 'lax' },
     }),
   )
+  // While Redis is down the store says 'disconnect' and express-session runs requests without a session: they are
+  // answered here, at once, rather than by routes that would read a session they do not have.
+  app.use(requireSession({ onMissing: (_req, res) => void sessionsUnavailable(res as Response) }))
   app.use(noteLastSeen)
+
+  // What the pull-the-plug page polls: the session as Redis gives it back, read without changing it.
+  app.get('/me', (req, res) => {
+    res.set('Cache-Control', 'no-store').json({ user: req.session.user ?? null, visits: req.session.visits ?? 0 })
+  })
 
   app.get('/', (req, res) => {
     const user = req.session.user
@@ -65,7 +124,8 @@ export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS
     const visits = (req.session.visits ?? 0) + 1
     req.session.visits = visits
     const { slowRequests = 0, slowRequestFinishedAt } = req.session
-    res.send(homePage({ user, visits, slowRequestMs: holdMs, slowRequests, slowRequestFinishedAt }))
+    const pullThePlug = plug !== undefined
+    res.send(homePage({ user, visits, slowRequestMs: holdMs, slowRequests, slowRequestFinishedAt, pullThePlug }))
   })
 
   app.post('/sign-in', async (req, res) => {
@@ -126,7 +186,14 @@ export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS
 
   app.get('/admin', async (req, res) => {
     const found = await sample(store.sessions(), ADMIN_SAMPLE_SIZE)
-    res.send(adminPage(req.session.user, await store.length(), found, staleSessions))
+    const stored = await storedSessions(
+      redis,
+      prefix,
+      found.map(({ sid }) => sid),
+    )
+    const rows = found.map(({ user }, i) => ({ user, stored: stored[i] }))
+    const view = { user: req.session.user, count: await store.length(), sample: rows, staleSessions, recentRequests }
+    res.send(adminPage(view))
   })
 
   app.use((_req, res) => void res.status(404).send(errorPage(404, 'There is no such page.')))
@@ -137,9 +204,17 @@ export function demoApp({ store, secret, slowRequestMs = DEFAULT_SLOW_REQUEST_MS
   return app
 }
 
-// Every request of a signed-in user changes the session, so the stored copy (and its expiry) is fresh.
+function sessionsUnavailable(res: Response): void {
+  res.status(503).set('Retry-After', '1').send(unavailablePage())
+}
+
+// To the minute, as "last seen" is shown: a request within the minute leaves the session unchanged, which costs no
+// write (express-session calls touch(), and the store's touchAfter skips its EXPIRE).
+const LAST_SEEN_PRECISION_MS = 60_000
 function noteLastSeen(req: Request, _res: Response, next: NextFunction) {
-  if (req.session.user) req.session.lastSeen = Date.now()
+  const { user, lastSeen = 0 } = req.session
+  const now = Date.now()
+  if (user && now - lastSeen >= LAST_SEEN_PRECISION_MS) req.session.lastSeen = now
   next()
 }
 
@@ -168,11 +243,11 @@ async function sessionRows(store: RedisSessionStore, user: string): Promise<Sess
 }
 
 /** The first `size` sessions the iterator yields; leaving the loop early stops the SCAN. */
-async function sample(sessions: AsyncIterable<SessionWithId>, size: number): Promise<SampledSession[]> {
-  const found: SampledSession[] = []
+async function sample(sessions: AsyncIterable<SessionWithId>, size: number) {
+  const found: Array<{ sid: string; user: string | undefined }> = []
   if (size <= 0) return found
   for await (const stored of sessions) {
-    found.push({ sid: stored.id, user: userOf(stored), expires: expiryOf(stored) })
+    found.push({ sid: stored.id, user: userOf(stored) })
     if (found.length >= size) break
   }
   return found

@@ -1,9 +1,11 @@
 // `npm run demo`: the demo app on an embedded Redis, or on $REDIS_URL; $PORT (default 3000); $DEMO_SLOW_REQUEST_MS,
-// how long the slow request holds (default 5000, at most 30000).
+// how long the slow request holds (default 5000, at most 30000); $DEMO_OUTAGE_MS, how long a pulled plug keeps the
+// embedded Redis stopped (default 5000, at most 60000).
 import type { AddressInfo } from 'node:net'
 import { createClient } from 'redis'
-import { createRedisStore } from '../src/index.js'
-import { DEFAULT_SLOW_REQUEST_MS, demoApp, MAX_SLOW_REQUEST_MS } from './app.js'
+import { createRedisStore, DEFAULT_TIMEOUT } from '../src/index.js'
+import { DEFAULT_OUTAGE_MS, DEFAULT_SLOW_REQUEST_MS, demoApp, MAX_OUTAGE_MS, MAX_SLOW_REQUEST_MS } from './app.js'
+import { CommandCounter } from './command-count.js'
 import { demoRedis } from './redis.js'
 import { userOf } from './session-data.js'
 
@@ -21,16 +23,51 @@ function wholeNumberFromEnv(name: string, fallback: number, max: number): number
 
 const port = wholeNumberFromEnv('PORT', DEFAULT_PORT, 65_535)
 const slowRequestMs = wholeNumberFromEnv('DEMO_SLOW_REQUEST_MS', DEFAULT_SLOW_REQUEST_MS, MAX_SLOW_REQUEST_MS)
+const outageMs = wholeNumberFromEnv('DEMO_OUTAGE_MS', DEFAULT_OUTAGE_MS, MAX_OUTAGE_MS)
+// Retried every 100 ms at most, so that the demo is back within moments of a pulled plug's Redis (node-redis's
+// default backs off to 2 s and more).
+const RECONNECT_DELAY_MS = 100
 
 const redis = await demoRedis()
-const client = createClient({ url: redis.url })
-client.on('error', (error: Error) => console.error('demo: redis:', error.message))
+const client = createClient({
+  url: redis.url,
+  socket: { reconnectStrategy: (retries: number) => Math.min(retries * 20, RECONNECT_DELAY_MS) },
+})
+// Once per outage, not once per reconnect attempt.
+let lastRedisError = ''
+client.on('error', (error: Error) => {
+  if (error.message !== lastRedisError) console.error('demo: redis:', error.message)
+  lastRedisError = error.message
+})
+client.on('ready', () => {
+  lastRedisError = ''
+})
 await client.connect()
 
-const store = createRedisStore({ client, prefix: 'demo:sess:', userId: userOf })
+const PREFIX = 'demo:sess:'
+const commands = new CommandCounter()
+// touchAfter: a request that leaves its session unchanged sends no EXPIRE if the key was renewed in the last minute.
+const TOUCH_AFTER_S = 60
+const store = createRedisStore({
+  client: commands.wrap(client),
+  prefix: PREFIX,
+  userId: userOf,
+  touchAfter: TOUCH_AFTER_S,
+})
 // A fixed default keeps sessions valid across restarts of the demo; a real app reads its secret from the environment.
 const secret = process.env.SESSION_SECRET ?? 'redis-session-store demo secret'
-const server = demoApp({ store, secret, slowRequestMs }).listen(port)
+const server = demoApp({
+  store,
+  secret,
+  slowRequestMs,
+  commands,
+  redis: client,
+  prefix: PREFIX,
+  plug: redis.plug,
+  outageMs,
+  connected: () => client.isReady,
+  timeoutMs: DEFAULT_TIMEOUT,
+}).listen(port)
 server.once('listening', () => {
   const { port: actual } = server.address() as AddressInfo
   console.log(`redis-session-store demo: http://localhost:${actual}/ (sessions in ${redis.origin}, ${redis.url})`)

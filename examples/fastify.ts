@@ -23,7 +23,7 @@ const store = createRedisStore<typeof client, Session>({
   client,
   prefix: 'myapp:',
   // The user a session belongs to, for userSessions() and destroyUserSessions().
-  userId: (session) => session.userId,
+  userId: (session: Session) => session.userId,
 })
 
 const app = Fastify({ logger: true })

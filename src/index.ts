@@ -13,6 +13,7 @@ export {
   type HashSessionIdsOption,
   hashedIdOf,
 } from './features/hashed-ids/stored-ids.js'
+export type { KoaSessionData } from './features/koa/koa-record.js'
 export {
   DEFAULT_MISSING_SESSION_MESSAGE,
   type RequestWithSession,
@@ -34,6 +35,7 @@ export { isAlive, type TtlOption, ttlFor } from './helpers/ttl.js'
 export type { ConnectRedisProperties } from './store/connect-redis-properties.js'
 export { createRedisStore, type RedisSessionStore } from './store/create-store.js'
 export { DEFAULT_TIMEOUT } from './store/deadline.js'
+export type { KoaMaxAge, KoaSessionStore, KoaStoreCallOptions } from './store/koa-store.js'
 export {
   type CorruptSessionPolicy,
   DEFAULT_PREFIX,

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert'
 import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
+import { Gates } from './helpers/gates.js'
 import { watchCommands } from './helpers/monitor.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 import { uniquePrefix } from './helpers/sessions.js'
@@ -19,38 +20,6 @@ import { uniquePrefix } from './helpers/sessions.js'
  */
 
 type Fields = Record<string, unknown>
-
-function deferred() {
-  let resolve!: () => void
-  const promise = new Promise<void>((settle) => {
-    resolve = settle
-  })
-  return { promise, resolve }
-}
-
-/** A request the handler holds at its gate until the test opens it. */
-class Gates {
-  private readonly waiting = new Map<
-    string,
-    { arrived: ReturnType<typeof deferred>; open: ReturnType<typeof deferred> }
-  >()
-  private gate(name: string) {
-    let gate = this.waiting.get(name)
-    if (!gate) {
-      gate = { arrived: deferred(), open: deferred() }
-      this.waiting.set(name, gate)
-    }
-    return gate
-  }
-  /** In the handler: says it is there, then waits to be let through. */
-  async pass(name: string): Promise<void> {
-    const gate = this.gate(name)
-    gate.arrived.resolve()
-    await gate.open.promise
-  }
-  arrived = (name: string) => this.gate(name).arrived.promise
-  open = (name: string) => this.gate(name).open.resolve()
-}
 
 /**
  * An app instance: express-session on the store. POST /change applies `set`, `del` and `push` (to an array

@@ -3,9 +3,11 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
 import { type Browser, CHROMIUM_PATH, chromiumIsInstalled, launchBrowser } from './helpers/browser.js'
+import { press, screenshot, signedInAs, signIn, visits } from './helpers/demo-pages.js'
 import { type DemoProcess, startDemo } from './helpers/demo-process.js'
 import { sidIn } from './helpers/express-app.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
+import { watchCommands } from './helpers/monitor.js'
 import { waitFor } from './helpers/poll.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
 
@@ -25,23 +27,6 @@ interface Context {
   phonePage: Page
 }
 
-/** Submits a form with the named button and waits for the page it leads to (after any redirect). */
-async function press(page: Page, button: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button }).click()])
-}
-
-const visits = async (page: Page) => Number(await page.locator('#visits').textContent())
-const signedInAs = async (page: Page) =>
-  (await page.locator('#user').count()) === 0 ? undefined : await page.locator('#user').textContent()
-
-/** Signs in as `name`, after signing out if an earlier test left the browser signed in. */
-async function signIn(page: Page, url: string, name: string): Promise<void> {
-  await page.goto(url)
-  if ((await signedInAs(page)) !== undefined) await press(page, 'Sign out')
-  await page.getByLabel('Name').fill(name)
-  await press(page, 'Sign in')
-}
-
 async function sessionRows(page: Page, url: string) {
   await page.goto(new URL('/sessions', url).href)
   return page
@@ -49,6 +34,41 @@ async function sessionRows(page: Page, url: string) {
     .evaluateAll((rows) =>
       rows.map((row) => ({ current: row.getAttribute('data-current') === 'true', text: row.textContent ?? '' })),
     )
+}
+
+/** How many commands of each name: what MONITOR saw, or what the admin page says ("1 GET, 1 EVALSHA RECORD_SESSION"). */
+function countByName(names: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const name of names) counts[name.toUpperCase()] = (counts[name.toUpperCase()] ?? 0) + 1
+  return counts
+}
+const namesSeen = (commands: string[][]) => commands.map(([name = '']) => name)
+/** The admin page's "2 GET, 1 EVALSHA COMPARE_AND_SET: 2 reads, 1 write" as names, a script's EVALSHA as EVALSHA. */
+const namesOnPage = (cost: string) =>
+  (cost.split(':')[0] ?? '')
+    .split(', ')
+    .filter((item) => item !== 'no Redis commands')
+    .flatMap((item) => {
+      const [count = '0', name = ''] = item.split(' ')
+      return Array<string>(Number(count)).fill(name)
+    })
+
+/** The requests the admin page lists, newest first, each with the commands it cost and its note. */
+async function requestCosts(page: Page, url: string) {
+  await page.goto(new URL('/admin', url).href)
+  return page.locator('tr.request-cost').evaluateAll((rows) =>
+    rows.map((row) => ({
+      request: row.querySelector('.request')?.textContent ?? '',
+      cost: row.querySelector('.commands')?.textContent ?? '',
+      note: row.querySelector('.note')?.textContent ?? '',
+    })),
+  )
+}
+
+async function lastRequestCost(page: Page, url: string) {
+  const [newest] = await requestCosts(page, url)
+  assert.ok(newest, 'the admin page lists the last request')
+  return newest
 }
 
 const demoKeys = async (redis: Inspector) => (await redis.keys()).filter((key) => key.startsWith(DEMO_PREFIX))
@@ -116,6 +136,32 @@ function browserSuite() {
     await server?.stop()
   })
 
+  test('points from the first page to each thing to try, and from the home page to the slow request', async (context) => {
+    const { laptopPage, demo } = context
+    await laptopPage.goto(demo.url)
+    await screenshot(laptopPage, 'sign-in')
+    for (const [link, title] of [
+      ['Pull the plug', 'Pull the plug'],
+      ['admin page', 'Admin'],
+    ] as const) {
+      await laptopPage.goto(demo.url)
+      await Promise.all([laptopPage.waitForNavigation(), laptopPage.getByRole('link', { name: link }).click()])
+      assert.is(await laptopPage.locator('h1').textContent(), title)
+    }
+    await laptopPage.goto(demo.url)
+    assert.match((await laptopPage.locator('body').textContent()) ?? '', 'Sign out everywhere')
+  })
+
+  test('says the plug cannot be pulled on a Redis that is not its own (REDIS_URL)', async ({ laptopPage, demo }) => {
+    await laptopPage.goto(new URL('/plug', demo.url).href)
+    assert.match((await laptopPage.locator('body').textContent()) ?? '', 'not its own to stop')
+    assert.is(await laptopPage.getByRole('button', { name: 'Pull the plug' }).count(), 0)
+    const pulled = await fetch(new URL('/plug/pull', demo.url), { method: 'POST', redirect: 'manual' })
+    assert.is(pulled.status, 303)
+    const status = await (await fetch(new URL('/plug/status', demo.url))).json()
+    assert.equal(status, { state: 'up', connected: true }, 'the Redis at REDIS_URL was left alone')
+  })
+
   test('signs in with any name, shown as text even when it looks like markup', async ({ laptopPage, demo }) => {
     await signIn(laptopPage, demo.url, NAME)
     assert.is(await signedInAs(laptopPage), NAME)
@@ -152,6 +198,7 @@ function browserSuite() {
         page === context.laptopPage ? [true, false] : [false, true],
         'each browser sees its own session marked, oldest first',
       )
+      if (page === context.laptopPage) await screenshot(page, 'sessions')
     }
     assert.is((await demoKeys(context.redis)).length, 2)
   })
@@ -160,7 +207,59 @@ function browserSuite() {
     await laptopPage.goto(new URL('/admin', demo.url).href)
     const count = Number(await laptopPage.locator('#session-count').textContent())
     assert.is(count, (await demoKeys(redis)).length)
-    assert.is(await laptopPage.locator('tbody tr').count(), count)
+    assert.is(await laptopPage.locator('tr.stored-session').count(), count)
+  })
+
+  test("shows each session's key (its id cut short), TTL, size and encryption as Redis holds them", async (context) => {
+    const { laptop, laptopPage, phone, demo, redis } = context
+    await laptopPage.goto(new URL('/admin', demo.url).href)
+    const rows = await laptopPage.locator('tr.stored-session').evaluateAll((found) =>
+      found.map((row) => ({
+        key: row.querySelector('.key')?.textContent ?? '',
+        ttl: row.querySelector('.ttl')?.textContent ?? '',
+        bytes: Number(row.querySelector('.bytes')?.textContent),
+        encrypted: row.querySelector('.encrypted')?.textContent ?? '',
+      })),
+    )
+    const sids = [await sidOf(laptop, demo.url), await sidOf(phone, demo.url)]
+    assert.is(rows.length, sids.length)
+    const page = await laptopPage.content()
+    for (const sid of sids) {
+      assert.not.ok(page.includes(sid), 'no whole session id is on the page')
+      const row = rows.find((candidate) => candidate.key === `${DEMO_PREFIX}${sid.slice(0, 6)}…`)
+      assert.ok(row, 'the session is listed by its key, cut short')
+      const value = (await redis.get(DEMO_PREFIX + sid)) ?? ''
+      assert.is(row.bytes, Buffer.byteLength(value), 'its size is that of the stored value')
+      const ttl = Number(/^(\d+) s$/.exec(row.ttl)?.[1])
+      const actual = await redis.ttl(DEMO_PREFIX + sid)
+      assert.ok(ttl > 0 && Math.abs(ttl - actual) <= 2, `its TTL is the key's (${row.ttl}, Redis says ${actual})`)
+      assert.is(row.encrypted, 'no', 'the demo stores JSON')
+    }
+  })
+
+  test('shows the Redis commands the last request cost, as MONITOR saw them', async ({ laptopPage, demo, server }) => {
+    for (const path of ['/', '/no-such-page']) {
+      const watch = await watchCommands(server)
+      await laptopPage.goto(new URL(path, demo.url).href)
+      const seen = countByName(namesSeen(await watch.stop()))
+      // The admin page's own SCAN, GET, TTL and STRLEN are not in it: only the request's load (GET) and save.
+      const { request, cost } = await lastRequestCost(laptopPage, demo.url)
+      assert.is(request, `GET ${path}`)
+      assert.equal(countByName(namesOnPage(cost)), seen, `the page says ${cost}; MONITOR saw ${JSON.stringify(seen)}`)
+      assert.match(cost, /^1 GET\b/)
+    }
+  })
+
+  test('says a request that left its session unchanged cost no write (lazy touch)', async ({ laptopPage, demo }) => {
+    await laptopPage.goto(new URL('/', demo.url).href)
+    const { cost: changed, note: noNote } = await lastRequestCost(laptopPage, demo.url)
+    assert.match(changed, /\b[1-9]\d* writes?$/, `counting a visit writes the session: ${changed}`)
+    assert.is(noNote, '')
+    await laptopPage.goto(new URL('/no-such-page', demo.url).href)
+    const { cost: unchanged, note } = await lastRequestCost(laptopPage, demo.url)
+    assert.is(unchanged, '1 GET: 1 read, 0 writes')
+    assert.is(note, 'no write: lazy touch')
+    await screenshot(laptopPage, 'admin')
   })
 
   test('"sign out other devices" signs the other browser out and keeps this one', async (context) => {
@@ -191,12 +290,25 @@ function browserSuite() {
     await signIn(laptopPage, demo.url, NAME)
     await signIn(phonePage, demo.url, NAME)
     const sid = await sidOf(laptop, demo.url)
+    const watch = await watchCommands(context.server)
     await slowRequestAround(laptopPage, demo, () => sessionRows(phonePage, demo.url).then(() => {}))
+    const seen = countByName(namesSeen(await watch.stop()))
     assert.is(await signedInAs(laptopPage), NAME)
     assert.is(await laptopPage.locator('#slow-request-count').textContent(), '1')
     const stored = JSON.parse((await redis.get(DEMO_PREFIX + sid)) ?? 'null')
     assert.is(stored?.slowRequests, 1, 'the slow request wrote its change')
     assert.ok((await redis.zRange(INDEX_KEY, 0, -1)).includes(sid), "the user's index lists the session")
+
+    // The other browser's sessions page ran while the slow request held: its MGET is not in the slow request's count.
+    const slow = (await requestCosts(phonePage, demo.url)).find(({ request }) => request === 'POST /slow-request')
+    assert.ok(slow, 'the admin page lists the slow request')
+    assert.ok((seen.MGET ?? 0) > 0, 'MONITOR saw the sessions page read the sessions in bulk meanwhile')
+    const own = countByName(namesOnPage(slow.cost))
+    assert.is(own.MGET, undefined, `the slow request counts only its own commands: ${slow.cost}`)
+    assert.is(own.GET, 2, `its load, and its read after its save: ${slow.cost}`)
+    assert.not.match(slow.cost, 'LIST_SESSIONS', "nor the sessions page's read of the user's index")
+    assert.ok((seen.EVALSHA ?? 0) > (own.EVALSHA ?? 0), 'which MONITOR saw as well')
+    for (const [name, count] of Object.entries(own)) assert.ok(count <= (seen[name] ?? 0), `${name}: ${slow.cost}`)
   })
 
   test('signs a slow request out when another browser signs out everywhere while it holds', async (context) => {
@@ -210,6 +322,7 @@ function browserSuite() {
 
     assert.is(await signedInAs(laptopPage), undefined, 'the slow request ends on the signed-out page')
     assert.match((await laptopPage.locator('#notice').textContent()) ?? '', 'did not write it back')
+    await screenshot(laptopPage, 'slow-request-revoked')
     await laptopPage.reload()
     assert.is(await signedInAs(laptopPage), undefined, 'and a reload stays signed out')
     assert.ok(await laptopPage.getByRole('button', { name: 'Sign in' }).isVisible())

@@ -15,7 +15,7 @@ let redis: Inspector
 redisFor(test, (started) => ({ handle, redis } = started))
 
 type Fields = TestSession
-const userId = (session: SessionRecord) => (session as Fields).userId as string | undefined
+const userId = (session: Fields) => session.userId as string | undefined
 
 test('a session read from one store and saved into another is written there', async () => {
   const from = createRedisStore({ client: handle.client, prefix: uniquePrefix('from') })

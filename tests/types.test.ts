@@ -28,7 +28,8 @@ declare module 'express-session' {
 }
 
 const client = createClient()
-const store = createRedisStore({ client, userId: (session) => session.userId })
+// Annotated: the userId option also takes koa-session's data, so an unannotated parameter would be either.
+const store = createRedisStore({ client, userId: (session: import('express-session').SessionData) => session.userId })
 export const middleware = session({ store, secret: 'a secret', resave: false, saveUninitialized: false })
 
 export async function userIds(): Promise<Array<string | undefined>> {
@@ -81,7 +82,7 @@ declare module 'fastify' {
 }
 
 const client = createClient()
-const store = createRedisStore<typeof client, Session>({ client, userId: (session) => session.userId })
+const store = createRedisStore<typeof client, Session>({ client, userId: (session: Session) => session.userId })
 export async function userId(): Promise<string | undefined> {
   const loaded = await store.get('sid')
   // @ts-expect-error a field the app did not declare

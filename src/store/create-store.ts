@@ -9,7 +9,8 @@ import { withCallPolicy } from './call-policy.js'
 import { type ConnectRedisProperties, defineConnectRedisProperties } from './connect-redis-properties.js'
 import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
-import { sessionOperations } from './operations.js'
+import { type Guard, type KoaSessionStore, koaStoreView, refusingKoaArguments } from './koa-store.js'
+import { type StoreEvents, sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
 import { defaultStoreBase } from './store-base.js'
 
@@ -46,6 +47,8 @@ export interface RedisSessionStore<
    * went since it was read. Resolves to whether it wrote: a sweep after rotating secrets.
    */
   rewriteOutdated: CallbackOrPromise<[session: Session], boolean>
+  /** The store for koa-session: `session({ store: store.koa }, app)`. */
+  readonly koa: KoaSessionStore
   // Inherited from express-session's Store, which calls get/destroy to implement them.
   regenerate(req: unknown, callback: (error?: unknown) => void): void
   load<Session>(sid: string, callback: (error: unknown, session?: Session) => void): void
@@ -67,20 +70,21 @@ export function attachStoreMethods<
 >(store: Base, options: RedisStoreOptions<Client, Session>): Base & RedisSessionStore<Session, Client> {
   // The operations work on any session with a cookie; the Session type is the caller's promise about its data.
   const settings = resolveOptions(options as RedisStoreOptions<SupportedClient, never>)
-  const operations = sessionOperations(settings, {
+  const events: StoreEvents = {
     corruptSession: (error) => store.emit('corruptSession', error),
     conflict: (details) => store.emit('conflict', details),
     staleSession: (details) => store.emit('staleSession', details),
-  })
+  }
+  const operations = sessionOperations(settings, events)
   const guard = guardFor(settings)
   const methods: Omit<
     RedisSessionStore<SessionRecord>,
     keyof EventEmitter | keyof ConnectRedisProperties | 'regenerate' | 'load' | 'createSession'
   > = {
-    get: guard('get', operations.get),
-    set: guard('set', operations.set),
+    get: guard('get', refusingKoaArguments('get', 1, operations.get)),
+    set: guard('set', refusingKoaArguments('set', 2, operations.set)),
     touch: guard('touch', operations.touch),
-    destroy: guard('destroy', operations.destroy),
+    destroy: guard('destroy', refusingKoaArguments('destroy', 1, operations.destroy)),
     clear: guard('clear', operations.clear),
     length: guard('length', operations.length),
     ids: guard('ids', operations.ids),
@@ -89,6 +93,7 @@ export function attachStoreMethods<
     userSessions: guard('userSessions', operations.userSessions),
     destroyUserSessions: guard('destroyUserSessions', operations.destroyUserSessions) as DestroyUserSessions,
     rewriteOutdated: guard('rewriteOutdated', operations.rewriteOutdated),
+    koa: koaStoreView(settings, events, guard),
   }
   reportConnection(settings.client, store)
   Object.assign(store, methods, carrySnapshotOnCreate(store, operations.snapshots))
@@ -118,7 +123,7 @@ function carrySnapshotOnCreate(
 }
 
 /** Every call fails at once while the client is not connected, and settles within the timeout otherwise. */
-function guardFor({ client, timeout }: StoreSettings) {
+function guardFor({ client, timeout }: StoreSettings): Guard {
   const policy = { deadlines: deadlines(timeout), refuse: refusalWhileDisconnected(client) }
   return <Args extends unknown[], Result>(name: string, run: (...args: Args) => Promise<Result>) =>
     withCallPolicy(run, { ...policy, name })

@@ -1,6 +1,7 @@
 import { type SessionClient, sessionClientFor } from '../client/index.js'
 import type { SupportedClient } from '../client/supported-client.js'
 import type { HashSessionIdsOption } from '../features/hashed-ids/stored-ids.js'
+import type { KoaSessionData } from '../features/koa/koa-record.js'
 import { type UserIdOption, userIndexPrefixesFor } from '../features/user-sessions/user-index.js'
 import { isSerializer, jsonSerializer, type Serializer } from '../helpers/codec.js'
 import { describe, optionError } from '../helpers/errors.js'
@@ -51,9 +52,10 @@ export interface RedisStoreOptions<
    * The id of the user a session belongs to (undefined when nobody is signed in). With it, the store keeps
    * an index of each user's sessions, for userSessions() and destroyUserSessions().
    */
-  // A method, so that a function of express-session's SessionData (a wider type) is accepted as it is; NoInfer, so
-  // that a function typed on SessionRecord does not narrow the store's session type to it.
-  userId?(session: NoInfer<Session>): string | undefined
+  // A method, so that a function of express-session's SessionData (a wider type) is accepted as it is; store.koa
+  // gives it koa-session's data. NoInfer, so that a function typed on SessionRecord does not narrow the store's
+  // session type to it.
+  userId?(session: NoInfer<Session> | KoaSessionData): string | undefined
   /** Milliseconds within which every store call settles, with an ERR_STORE_TIMEOUT error if Redis has not answered. 0 disables. Default 2000. */
   timeout?: number
   /**

@@ -1,8 +1,10 @@
-import type { AddressInfo } from 'node:net'
 import express, { type ErrorRequestHandler } from 'express'
 import session from 'express-session'
 import request from 'supertest'
 import { type RedisSessionStore, type RequireSessionOptions, requireSession } from '../../src/index.js'
+import { type ListeningApp, onLoopback } from './loopback.js'
+
+export type { ListeningApp } from './loopback.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -89,11 +91,6 @@ export function signInApp({ store, rolling = false, maxAgeMs = 3_600_000 }: Sign
   return app
 }
 
-export interface ListeningApp {
-  url: string
-  close(): Promise<void>
-}
-
 /**
  * On loopback: `/open` says whether the request has a session; behind requireSession, `/count` counts
  * the visits of a session. Errors answer 500 with their code as text.
@@ -122,17 +119,7 @@ export async function startRequireSessionApp(
     res.status(500).send(String((error as { code?: unknown }).code ?? 'error'))
   }
   app.use(answerWithCode)
-  const server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  return onLoopback(app.listen(0, '127.0.0.1'))
 }
 
 /** A browser-like visitor: keeps the session cookie it is given. */
