@@ -10,6 +10,8 @@ export default defineConfig([
     shims: true,
     target: 'node20',
     sourcemap: true,
+    // Hand-written declarations the bundled ones import as they are (see types/express-session-data.d.cts).
+    external: [/\/types\//],
   },
   {
     entry: { connect: 'src/store/connect.cts' },

@@ -2,7 +2,7 @@
 import express from 'express'
 import session from 'express-session'
 import { createCluster } from 'redis'
-import { createRedisStore } from 'redis-session-store'
+import { createRedisStore, requireSession } from 'redis-session-store'
 
 // A few nodes are enough: the client discovers the rest of the cluster from them.
 const rootNodes = (process.env.REDIS_CLUSTER_NODES ?? '127.0.0.1:7000,127.0.0.1:7001')
@@ -21,6 +21,8 @@ app.use(
     saveUninitialized: false,
   }),
 )
+// While Redis is down, express-session runs routes without req.session: answer 503 instead of crashing on it.
+app.use(requireSession())
 app.get('/', (req, res) => {
   req.session.views = (req.session.views ?? 0) + 1
   res.send(`views: ${req.session.views}`)

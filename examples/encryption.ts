@@ -1,7 +1,7 @@
 import express from 'express'
 import session from 'express-session'
 import { createClient } from 'redis'
-import { createEncryptedSerializer, createRedisStore } from 'redis-session-store'
+import { createEncryptedSerializer, createRedisStore, requireSession } from 'redis-session-store'
 
 const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })
 client.on('error', (error) => console.error('redis:', error.message))
@@ -26,6 +26,8 @@ app.use(
     saveUninitialized: false,
   }),
 )
+// While Redis is down, express-session runs routes without req.session: answer 503 instead of crashing on it.
+app.use(requireSession())
 
 app.get('/', (req, res) => {
   req.session.visits = (req.session.visits ?? 0) + 1

@@ -17,11 +17,13 @@ const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6
 client.on('error', (error) => console.error('redis:', error.message))
 await client.connect()
 
-const store = createRedisStore({
+// Named, so that get(), all() and userId see @fastify/session's Session (with userId typed) rather than
+// express-session's SessionData, which the store takes by default when @types/express-session is installed.
+const store = createRedisStore<typeof client, Session>({
   client,
   prefix: 'myapp:',
   // The user a session belongs to, for userSessions() and destroyUserSessions().
-  userId: (session) => (session as Session).userId,
+  userId: (session: Session) => session.userId,
 })
 
 const app = Fastify({ logger: true })

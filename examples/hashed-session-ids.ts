@@ -1,7 +1,7 @@
 import express from 'express'
 import session, { type SessionData } from 'express-session'
 import { createClient } from 'redis'
-import { createRedisStore, hashedIdOf } from 'redis-session-store'
+import { createRedisStore, hashedIdOf, requireSession } from 'redis-session-store'
 
 const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })
 client.on('error', (error) => console.error('redis:', error.message))
@@ -19,6 +19,8 @@ const app = express()
 app.use(
   session({ store, secret: process.env.SESSION_SECRET ?? 'keyboard cat', resave: false, saveUninitialized: false }),
 )
+// While Redis is down, express-session runs routes without req.session: answer 503 instead of crashing on it.
+app.use(requireSession())
 
 // userSessions() returns hashed ids: the one asking is the one whose hashed id matches its own session id.
 // (During the 'read' and 'migrate' steps a session not moved yet is still listed by its session id.)

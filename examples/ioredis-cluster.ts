@@ -2,7 +2,7 @@
 import express from 'express'
 import session from 'express-session'
 import { Cluster } from 'ioredis'
-import { createRedisStore } from 'redis-session-store'
+import { createRedisStore, requireSession } from 'redis-session-store'
 
 const startupNodes = (process.env.REDIS_CLUSTER_NODES ?? '127.0.0.1:7000,127.0.0.1:7001').split(',').map((address) => {
   const [host = '127.0.0.1', port = '7000'] = address.split(':')
@@ -21,6 +21,8 @@ app.use(
     saveUninitialized: false,
   }),
 )
+// While Redis is down, express-session runs routes without req.session: answer 503 instead of crashing on it.
+app.use(requireSession())
 app.get('/', (req, res) => {
   req.session.hits = (req.session.hits ?? 0) + 1
   res.send(`hits: ${req.session.hits}`)

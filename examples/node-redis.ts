@@ -1,7 +1,7 @@
 import express from 'express'
 import session from 'express-session'
 import { createClient } from 'redis'
-import { createRedisStore } from 'redis-session-store'
+import { createRedisStore, requireSession } from 'redis-session-store'
 
 const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })
 client.on('error', (error) => console.error('redis:', error.message))
@@ -17,13 +17,18 @@ app.use(
     cookie: { maxAge: 24 * 60 * 60 * 1000 },
   }),
 )
+// While Redis is down, express-session runs routes without req.session: answer 503 instead of crashing on it.
+app.use(requireSession())
 
 app.get('/', (req, res) => {
   req.session.views = (req.session.views ?? 0) + 1
   res.send(`views: ${req.session.views}`)
 })
 
-app.listen(3000)
+const server = app.listen(Number(process.env.PORT ?? 3000), () => {
+  const address = server.address()
+  console.info(`listening on http://localhost:${typeof address === 'object' && address ? address.port : ''}/`)
+})
 
 declare module 'express-session' {
   interface SessionData {

@@ -2,7 +2,7 @@
 import express from 'express'
 import session from 'express-session'
 import { createSentinel } from 'redis'
-import { createRedisStore } from 'redis-session-store'
+import { createRedisStore, requireSession } from 'redis-session-store'
 
 const sentinelRootNodes = (process.env.REDIS_SENTINELS ?? '127.0.0.1:26379').split(',').map((address) => {
   const [host = '127.0.0.1', port = '26379'] = address.split(':')
@@ -21,6 +21,8 @@ app.use(
     saveUninitialized: false,
   }),
 )
+// While Redis is down, express-session runs routes without req.session: answer 503 instead of crashing on it.
+app.use(requireSession())
 app.get('/', (req, res) => {
   req.session.visits = (req.session.visits ?? 0) + 1
   res.send(`visits: ${req.session.visits}`)

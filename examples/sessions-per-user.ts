@@ -1,7 +1,7 @@
 import express from 'express'
 import session, { type SessionData } from 'express-session'
 import { createClient } from 'redis'
-import { createRedisStore, RevokeIncompleteError } from 'redis-session-store'
+import { createRedisStore, RevokeIncompleteError, requireSession } from 'redis-session-store'
 
 const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' })
 client.on('error', (error) => console.error('redis:', error.message))
@@ -21,6 +21,8 @@ app.use(
     cookie: { maxAge: 14 * 24 * 60 * 60 * 1000 },
   }),
 )
+// While Redis is down, express-session runs routes without req.session: answer 503 instead of crashing on it.
+app.use(requireSession())
 
 app.post('/login', (req, res, next) => {
   const userId = String(req.body.user ?? '') // check the password here

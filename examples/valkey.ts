@@ -2,7 +2,7 @@
 import express from 'express'
 import session from 'express-session'
 import { Redis } from 'iovalkey'
-import { createRedisStore } from 'redis-session-store'
+import { createRedisStore, requireSession } from 'redis-session-store'
 
 const client = new Redis(process.env.VALKEY_URL ?? 'redis://127.0.0.1:6379')
 client.on('error', (error) => console.error('valkey:', error.message))
@@ -16,6 +16,8 @@ app.use(
     saveUninitialized: false,
   }),
 )
+// While Redis is down, express-session runs routes without req.session: answer 503 instead of crashing on it.
+app.use(requireSession())
 app.get('/', (req, res) => {
   req.session.seen = (req.session.seen ?? 0) + 1
   res.send(`seen: ${req.session.seen}`)

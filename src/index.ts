@@ -1,3 +1,11 @@
+export type {
+  IORedisShape,
+  NodeRedisClientShape,
+  NodeRedisClusterShape,
+  NodeRedisSentinelShape,
+  SupportedClient,
+} from './client/supported-client.js'
+export type { ExpressSessionDataOr } from './express-session-data.js'
 export { createEncryptedSerializer } from './features/encryption/encrypted-serializer.js'
 export type { EncryptedSerializerOptions } from './features/encryption/options.js'
 export {
@@ -22,8 +30,9 @@ export { decode, encode, jsonSerializer, type ParseReport, type Serializer } fro
 export { RedisSessionStoreError, RevokeIncompleteError, type StoreErrorCode } from './helpers/errors.js'
 export { escapeGlob, keyFor, scanPatternFor, sidFrom } from './helpers/keys.js'
 export { DEFAULT_SCAN_COUNT, type ScanKeysOptions, scanKeys } from './helpers/scan.js'
-export type { Callback, SessionCookieData, SessionRecord, SessionWithId } from './helpers/session.js'
+export type { Callback, SessionCookieData, SessionRecord, SessionWithId, StoredSession } from './helpers/session.js'
 export { isAlive, type TtlOption, ttlFor } from './helpers/ttl.js'
+export type { ConnectRedisProperties } from './store/connect-redis-properties.js'
 export { createRedisStore, type RedisSessionStore } from './store/create-store.js'
 export { DEFAULT_TIMEOUT } from './store/deadline.js'
 export type { KoaMaxAge, KoaSessionStore, KoaStoreCallOptions } from './store/koa-store.js'

@@ -75,7 +75,7 @@ test('without a callback, every method returns a Promise', async () => {
 })
 
 test('a function that throws before returning its Promise still calls back once, or rejects', async () => {
-  const client = handle.client as { get(key: string): Promise<string | null> }
+  const client = handle.client as unknown as { get(key: string): Promise<string | null> }
   // Checks its argument synchronously, as a plain function returning a client's Promise does.
   const read = callbackOrPromise((key: string): Promise<string | null> => {
     if (key === '') throw new TypeError('the key must not be empty')

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupportedClient } from '../src/index.js'
 import { createRedisStore, type RedisSessionStore, type RedisStoreOptions } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { waitFor } from './helpers/poll.js'
@@ -122,7 +123,7 @@ function onceSuite(library: 'node-redis 6' | 'ioredis 6', redis: () => ServerPro
       ['destroyUserSessions', (done) => store.destroyUserSessions('', done)],
     ]
     const results = await Promise.all(refusedArgument.map((call) => calledBack(collect(call))))
-    const unsafe = createRedisStore({ client: handle?.client, prefix: '', timeout: TIMEOUT })
+    const unsafe = createRedisStore({ client: handle?.client as SupportedClient, prefix: '', timeout: TIMEOUT })
     results.push(await calledBack(collect(['clear', (done) => unsafe.clear(done)])))
     await sleep(WINDOW_MS)
     for (const { method, returned, calls } of results) {

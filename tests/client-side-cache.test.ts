@@ -3,6 +3,7 @@ import * as redis6 from 'redis'
 import * as redis5 from 'redis5'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupportedClient } from '../src/index.js'
 import { createRedisStore, type RedisSessionStore, type SessionRecord } from '../src/index.js'
 import { signInApp, visit } from './helpers/express-app.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
@@ -37,7 +38,7 @@ for (const [name, library] of Object.entries(libraries)) {
     client.on('error', () => {})
     await client.connect()
     clients.push(client)
-    return client
+    return client as unknown as SupportedClient
   }
   const cachingClient = () => connect({ RESP: 3, clientSideCache: { ttl: 0, maxEntries: 10_000 } })
 

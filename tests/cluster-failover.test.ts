@@ -9,6 +9,7 @@ import { CLIENT_LIBRARIES, type ClientHandle, clusterClientName, connectCluster 
 import { type ServerInspector, standaloneInspector } from './helpers/inspector.js'
 import { waitFor } from './helpers/poll.js'
 import { CLUSTER_NODE_TIMEOUT_MS, type RunningCluster, startCluster } from './helpers/servers.js'
+import type { TestSession } from './helpers/sessions.js'
 import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
 
 // node-redis 4 and 5 refresh their slot map only on a MOVED or ASK reply. A dead master answers
@@ -253,7 +254,7 @@ async function keepWriting(contender: Contender, slots: SlotRanges) {
     }
     contender.writes.push(write)
     try {
-      await timed(contender.calls, 'set', () => contender.store.set(write.sid, write.session))
+      await timed(contender.calls, 'set', () => contender.store.set(write.sid, write.session as TestSession))
       write.ok = true
       write.readBack = sameSession(
         await timed(contender.calls, 'get', () => contender.store.get(write.sid)),

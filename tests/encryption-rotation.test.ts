@@ -54,7 +54,7 @@ visits('touched, re-encrypts it under the first secret, its data unchanged, in o
   const stored = hourLong({ user: 'ada' })
   await before.set('idle', stored)
   const loaded = (await during.get('idle')) as TestSession
-  loaded.cookie = { ...loaded.cookie, expires: new Date(Date.now() + 2 * HOUR_MS).toISOString() }
+  loaded.cookie = { ...loaded.cookie, expires: new Date(Date.now() + 2 * HOUR_MS).toISOString() as unknown as Date }
   assert.equal(await sentFor(`${prefix}idle`, () => during.touch('idle', loaded)), ['evalsha'])
   assert.equal(await after.get('idle'), stored)
   // The expiry is the touch's, as an EXPIRE would have set it.

@@ -53,6 +53,20 @@ options('refuses a secret that is not a string or is too short, naming it and ne
   }
 })
 
+options('says an empty secrets array is empty, and a short secret how many characters it has', () => {
+  assert.throws(
+    () => createEncryptedSerializer({ secrets: [] }),
+    /"secrets" must be a non-empty array of strings; received an empty array$/,
+  )
+  assert.throws(
+    () => createEncryptedSerializer({ secrets: ['abcde'] }),
+    (error: unknown) =>
+      error instanceof TypeError &&
+      /"secrets\[0\]" .*received 5 characters$/.test(error.message) &&
+      !error.message.includes('abcde'),
+  )
+})
+
 options('refuses a secrets string without quoting it', () => {
   const secret = 'short secret in the wrong shape'
   assert.throws(

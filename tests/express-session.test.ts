@@ -1,6 +1,7 @@
 import supertest from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupportedClient } from '../src/index.js'
 import { createRedisStore } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { expressWithSession } from './helpers/express-app.js'
@@ -20,7 +21,7 @@ const MAX_AGE_MS = 600_000
 const server = sharedServer(startRedis)
 
 /** An Express app with express-session on the store: routes that read, write, regenerate and destroy. */
-function appOn(client: unknown, prefix: string) {
+function appOn(client: SupportedClient, prefix: string) {
   const app = expressWithSession(createRedisStore({ client, prefix }), { cookie: { maxAge: MAX_AGE_MS } })
   app.get('/peek', (req, res) => {
     res.json({ name: req.session.name ?? null, sid: req.sessionID })

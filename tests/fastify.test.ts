@@ -1,10 +1,10 @@
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
-import type { LightMyRequestResponse } from 'fastify'
+import type { LightMyRequestResponse, Session } from 'fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createRedisStore } from '../src/index.js'
+import { createRedisStore, type SupportedClient } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
@@ -26,12 +26,13 @@ interface Context {
 }
 
 /** A Fastify app that counts visits in @fastify/session, with the store under the given prefix. */
-async function countingApp(client: unknown, prefix: string): Promise<FastifyInstance> {
+async function countingApp(client: SupportedClient, prefix: string): Promise<FastifyInstance> {
   const app = Fastify()
   await app.register(fastifyCookie)
   await app.register(fastifySession, {
     secret: SECRET,
-    store: createRedisStore({ client, prefix }),
+    // @fastify/session's own session type: this checkout also has express-session's, which the store would take.
+    store: createRedisStore<SupportedClient, Session>({ client, prefix }),
     saveUninitialized: false,
     cookie: { secure: false, maxAge: MAX_AGE_MS },
   })

@@ -5,6 +5,7 @@ import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
+import type { SupportedClient } from '../src/index.js'
 import {
   createEncryptedSerializer,
   createRedisStore,
@@ -95,7 +96,7 @@ options('takes true, false, "read" and "migrate"', () => {
 options('refuses anything else with a TypeError that names it', () => {
   for (const value of ['true', 'yes', 'write', 1, 0, null, {}]) {
     assert.throws(
-      () => createRedisStore({ client: unconnected, hashSessionIds: value } as RedisStoreOptions),
+      () => createRedisStore({ client: unconnected, hashSessionIds: value } as unknown as RedisStoreOptions),
       (error: unknown) =>
         error instanceof TypeError && /^redis-session-store: option "hashSessionIds" must be/.test(error.message),
     )
@@ -331,7 +332,7 @@ races.after(async () => {
  */
 async function raceFleet() {
   const prefix = uniquePrefix('race')
-  const storeIn = (hashSessionIds: HashSessionIdsOption, client: unknown = raceHandle.client) =>
+  const storeIn = (hashSessionIds: HashSessionIdsOption, client: SupportedClient = raceHandle.client) =>
     createRedisStore({ client, prefix, hashSessionIds })
   const held = async (mode: HashSessionIdsOption, matches: (method: string, key: unknown) => boolean) => {
     const extra = await connectClient('ioredis 6', raceServer)
@@ -340,7 +341,7 @@ async function raceFleet() {
     const { client, held } = holdFirst(extra.client as object, (method, args) =>
       matches(method, method === 'evalsha' || method === 'eval' ? args[2] : args[0]),
     )
-    return { store: storeIn(mode, client), held }
+    return { store: storeIn(mode, client as SupportedClient), held }
   }
   const heldOn = (key: string, method: string) =>
     held('migrate', (called, target) => called === method && target === prefix + key)
@@ -396,7 +397,7 @@ races('a session read in bulk in "read" and written back after its move goes to 
   const [inBulk] = await read.all()
   await migrate.touch('s5', (await migrate.get('s5')) as TestSession)
   ;(inBulk as object as Fields).count = 1
-  await read.set('s5', inBulk as SessionWithId)
+  await read.set('s5', inBulk as unknown as TestSession)
   assert.equal(await keysUnder(raceRedis, prefix), [prefix + hashed('s5')])
   assert.equal(await stored('s5'), { ...sessionFor({ count: 1 }), id: 's5' })
 })

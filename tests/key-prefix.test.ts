@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupportedClient } from '../src/index.js'
 import { createRedisStore, type RedisStoreOptions, scanKeys } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
@@ -28,7 +29,7 @@ async function clientWithKeyPrefix(keyPrefix: string) {
   return handle.client
 }
 
-const storeOn = (client: unknown, options: Omit<RedisStoreOptions, 'client'> = {}) =>
+const storeOn = (client: SupportedClient, options: Omit<RedisStoreOptions, 'client'> = {}) =>
   createRedisStore({ client, ...options })
 
 const keysUnder = async (start: string) => (await redis.keys()).filter((key) => key.startsWith(start)).sort()

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupportedClient } from '../src/index.js'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type ClientHandle, connectClient } from './helpers/clients.js'
 import { expressWithSession, sidIn } from './helpers/express-app.js'
@@ -51,7 +52,7 @@ test('does not put back values older than the saves made since it timed out', as
     const key = args[2]
     return method === 'evalsha' && typeof key === 'string' && key.startsWith(prefix)
   })
-  const slow = await counterApp(createRedisStore({ client, prefix, timeout: TIMEOUT_MS }))
+  const slow = await counterApp(createRedisStore({ client: client as SupportedClient, prefix, timeout: TIMEOUT_MS }))
   const fast = await counterApp(createRedisStore({ client: other.client, prefix, timeout: TIMEOUT_MS }))
   let cookie = ''
   const count = async (url: string) => {

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
 import session from 'express-session'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { typeCheck } from './helpers/type-check.js'
 
 // The built package, through its own exports map, as users load it (npm test builds first).
 const require = createRequire(import.meta.url)
@@ -34,39 +30,9 @@ test("redis-session-store/connect is connect-redis's old entry: require(...)(ses
   assert.throws(() => new LegacyRedisStore({ client: {} }), /option "client" must be/)
 })
 
-const ROOT = resolve(import.meta.dirname, '..')
-
-/**
- * A CommonJS TypeScript project as older apps have it (`moduleResolution: node10`, which reads no
- * exports map), with this package and this checkout's other packages in its node_modules: tsc's
- * complaints about `source`, or none.
- */
-async function typeCheckAsNode10(source: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'redis-session-store-node10-'))
-  try {
-    await mkdir(join(dir, 'node_modules'))
-    for (const name of await readdir(join(ROOT, 'node_modules'))) {
-      if (!name.startsWith('.')) await symlink(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name))
-    }
-    await symlink(ROOT, join(dir, 'node_modules', 'redis-session-store'))
-    const compilerOptions = {
-      module: 'commonjs',
-      moduleResolution: 'node10',
-      strict: true,
-      noEmit: true,
-      types: ['node'],
-    }
-    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['app.ts'] }))
-    await writeFile(join(dir, 'app.ts'), source)
-    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-    return await promisify(execFile)(process.execPath, [tsc, '-p', dir]).then(
-      () => '',
-      (error: { stdout?: string }) => error.stdout ?? String(error),
-    )
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-}
+/** A CommonJS TypeScript project as older apps have it (`moduleResolution: node10`, which reads no exports map). */
+const typeCheckAsNode10 = (source: string) =>
+  typeCheck({ files: { 'app.ts': source }, compilerOptions: { module: 'commonjs', moduleResolution: 'node10' } })
 
 test('both entries type-check in a CommonJS project with moduleResolution node10', async () => {
   const complaints = await typeCheckAsNode10(`

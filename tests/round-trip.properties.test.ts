@@ -6,6 +6,7 @@ import { arbitrarySession, deeplyNested, jsonCopy } from './helpers/arbitrary-se
 import type { ClientHandle, ClientLibrary } from './helpers/clients.js'
 import type { Inspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
+import type { TestSession } from './helpers/sessions.js'
 import { uniquePrefix } from './helpers/sessions.js'
 import { redisFor } from './helpers/suite-redis.js'
 
@@ -65,7 +66,7 @@ function roundTripSuite(library: ClientLibrary, serializerName: string) {
     const { store } = freshStore()
     await fc.assert(
       fc.asyncProperty(arbitrarySession(), sessionId, async (session, sid) => {
-        await store.set(sid, session)
+        await store.set(sid, session as TestSession)
         assert.equal(await store.get(sid), jsonCopy(session))
         assert.ok((await store.ids()).includes(sid))
         await store.destroy(sid)
@@ -79,7 +80,7 @@ function roundTripSuite(library: ClientLibrary, serializerName: string) {
     await fc.assert(
       fc.asyncProperty(deeplyNested(500), async (nested) => {
         const session = { cookie: { originalMaxAge: null }, nested } as SessionRecord
-        await store.set('deep', session)
+        await store.set('deep', session as TestSession)
         assert.equal(await store.get('deep'), jsonCopy(session))
         const [listed] = await store.all()
         assert.equal(listed, { ...jsonCopy(session), id: 'deep' })
@@ -92,7 +93,7 @@ function roundTripSuite(library: ClientLibrary, serializerName: string) {
     const { prefix, store } = freshStore()
     await fc.assert(
       fc.asyncProperty(megabyteSession, async (session) => {
-        await store.set('big', session)
+        await store.set('big', session as TestSession)
         assert.ok(Buffer.byteLength((await redis.get(`${prefix}big`)) ?? '') >= MEGABYTE, 'at least a megabyte stored')
         assert.equal(await store.get('big'), jsonCopy(session))
       }),

@@ -1,10 +1,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
-import { createRedisStore, type SessionRecord } from '../src/index.js'
+import { createRedisStore, type RedisSessionStore, type SessionRecord } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import type { Inspector } from './helpers/inspector.js'
-import { sessionFor, uniquePrefix } from './helpers/sessions.js'
+import { sessionFor, type TestSession, uniquePrefix } from './helpers/sessions.js'
 import { redisFor } from './helpers/suite-redis.js'
 
 // What scripts do with sessions outside a request: copy them from one store to another, or edit what
@@ -14,8 +14,8 @@ let handle: ClientHandle
 let redis: Inspector
 redisFor(test, (started) => ({ handle, redis } = started))
 
-type Fields = SessionRecord & Record<string, unknown>
-const userId = (session: SessionRecord) => (session as Fields).userId as string | undefined
+type Fields = TestSession
+const userId = (session: Fields) => session.userId as string | undefined
 
 test('a session read from one store and saved into another is written there', async () => {
   const from = createRedisStore({ client: handle.client, prefix: uniquePrefix('from') })
@@ -23,7 +23,7 @@ test('a session read from one store and saved into another is written there', as
   const stale: unknown[] = []
   to.on('staleSession', (details) => stale.push(details))
   await from.set('moving', sessionFor({ user: 'ada' }))
-  const session = (await from.get('moving')) as SessionRecord
+  const session = (await from.get('moving')) as Fields
   await to.set('moving', session)
   assert.equal(await to.get('moving'), sessionFor({ user: 'ada' }))
   ;(session as Fields).user = 'grace'
@@ -33,10 +33,10 @@ test('a session read from one store and saved into another is written there', as
 })
 
 for (const [method, read] of [
-  ['all()', (store: ReturnType<typeof createRedisStore>) => store.all()],
+  ['all()', (store: RedisSessionStore) => store.all()],
   [
     'sessions()',
-    async (store: ReturnType<typeof createRedisStore>) => {
+    async (store: RedisSessionStore) => {
       const found = []
       for await (const session of store.sessions()) found.push(session)
       return found

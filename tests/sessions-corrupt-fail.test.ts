@@ -136,7 +136,7 @@ test('with an empty prefix under an ioredis keyPrefix, all() keeps what else the
   try {
     const store = createRedisStore({ client: prefixed.client, prefix: '', onCorruptSession: 'fail' })
     store.on('corruptSession', () => {})
-    const { keyPrefix } = (prefixed.client as { options: { keyPrefix: string } }).options
+    const { keyPrefix } = (prefixed.client as unknown as { options: { keyPrefix: string } }).options
     await store.set('sid', sessionFor())
     await redis.set(`${keyPrefix}hits`, '42')
     await redis.set(`${keyPrefix}feature-flags`, '["dark-mode"]')

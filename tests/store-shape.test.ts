@@ -59,7 +59,7 @@ test("RedisStore has connect-redis v8+'s constructor and builds the same store",
 test('refuses a missing or unrecognised client, saying what was passed and what is accepted', () => {
   for (const client of [undefined, null, {}, 'redis://localhost', { get() {}, set() {} }]) {
     assert.throws(
-      () => createRedisStore({ client }),
+      () => createRedisStore({ client: client as never }),
       (error: Error) =>
         error instanceof TypeError &&
         error.message.includes('"client"') &&

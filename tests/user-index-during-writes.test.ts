@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupportedClient } from '../src/index.js'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import { type ClientHandle, connectClient, connectCluster } from './helpers/clients.js'
 import { expressWithSession, sidIn } from './helpers/express-app.js'
@@ -76,7 +77,7 @@ function indexSuite(name: string, target: Target, signIn: '/sign-in-here' | '/si
       const key = method === 'evalsha' ? args[2] : args[0]
       return typeof key === 'string' && key.startsWith(prefix)
     })
-    const app = await startApp(createRedisStore({ client, prefix, userId }))
+    const app = await startApp(createRedisStore({ client: client as SupportedClient, prefix, userId }))
     if (signIn === '/sign-in-here') await app.post('/visit')
     const other = createRedisStore({ client: two.client, prefix, userId })
     return { app, held, other }

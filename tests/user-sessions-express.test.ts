@@ -2,6 +2,7 @@ import express from 'express'
 import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupportedClient } from '../src/index.js'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import { expressWithSession } from './helpers/express-app.js'
@@ -62,7 +63,7 @@ async function devicesSignedInAs<const Users extends readonly string[]>(
   return agents as unknown as { [I in keyof Users]: Agent }
 }
 
-const storeOn = (client: unknown) =>
+const storeOn = (client: SupportedClient) =>
   createRedisStore({ client, prefix: uniquePrefix('x'), userId: (s) => (s as { userId?: string }).userId })
 
 test("lists the user's devices and marks the one asking", async () => {

@@ -8,6 +8,7 @@ import {
   nodeRedisClusterAdapter,
   nodeRedisSentinelAdapter,
 } from './node-redis.js'
+import { isNodeRedisLegacyMode, isNodeRedisV4View, promiseViewOf } from './node-redis-legacy.js'
 import type { SessionClient } from './types.js'
 
 export type { SessionClient } from './types.js'
@@ -34,9 +35,19 @@ function adapterFor(client: object): SessionClient {
   if (isIORedis(client)) return ioredisAdapter(client)
   if (isNodeRedisCluster(client)) return nodeRedisClusterAdapter(client)
   if (isNodeRedisSentinel(client)) return nodeRedisSentinelAdapter(client)
+  // Before isNodeRedisClient, which a legacyMode client also passes: its own methods answer through callbacks.
+  if (isNodeRedisLegacyMode(client))
+    return nodeRedisClientAdapter(promiseViewOf(client), 'node-redis client (legacyMode)')
   if (isNodeRedisClient(client)) return nodeRedisClientAdapter(client)
+  if (isNodeRedisV4View(client)) throw v4ViewAlone()
   throw unrecognised(client)
 }
+
+const v4ViewAlone = () =>
+  new TypeError(
+    'redis-session-store: option "client" looks like the `.v4` of a node-redis 4 legacyMode client, which has ' +
+      "neither the client's events nor its connection state; pass the client itself (legacyMode is supported)",
+  )
 
 // A string here is most likely a connection URL, which may hold a password: only its length is told.
 const unrecognised = (client: unknown) =>

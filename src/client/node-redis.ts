@@ -109,8 +109,8 @@ function singleServerAdapter(kind: string, client: NodeRedisCommands, send: Send
 const scanWith = (send: SendCommand, match: string, count: number): AsyncIterable<string[]> =>
   scanNode(async (cursor) => (await send(scanArgs(cursor, match, count))) as [string, string[]])
 
-export function nodeRedisClientAdapter(client: NodeRedisClient): SessionClient {
-  return singleServerAdapter('node-redis client', client, (args) => client.sendCommand(args))
+export function nodeRedisClientAdapter(client: NodeRedisClient, kind = 'node-redis client'): SessionClient {
+  return singleServerAdapter(kind, client, (args) => client.sendCommand(args))
 }
 
 export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClient {

@@ -1,4 +1,4 @@
-import { storeError } from './errors.js'
+import { RedisSessionStoreError, storeError } from './errors.js'
 import type { SessionRecord } from './session.js'
 
 /**
@@ -36,9 +36,12 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch {
-    throw new SyntaxError(`the stored text (${text.length} characters) is not valid JSON`)
+    throw new UnreadableJson(`the stored text (${text.length} characters) is not valid JSON`)
   }
 }
+
+/** parseJson's error: its message holds no stored text, so it may be told. */
+class UnreadableJson extends SyntaxError {}
 
 /** The text to store for a session; a session the serializer cannot turn into text is an error. */
 export const encode =
@@ -78,34 +81,57 @@ export const decodeSoon =
     return isThenable(parsed) ? Promise.resolve(parsed).then(sessionRecord, rejectUnparsable) : sessionRecord(parsed)
   }
 
-const unparsable = (cause: unknown) => storeError('ERR_SESSION_DECODE', 'the stored session could not be parsed', cause)
+const unparsable = (cause: unknown) =>
+  storeError('ERR_SESSION_DECODE', `the stored session could not be parsed: ${reasonOf(cause)}`, cause)
+
+const STORE_PREFIX = 'redis-session-store: '
+
+// The reason is told in the message ('corruptSession' listeners log it), but only where it is known to hold no session
+// data nor id: the store's own errors (the encrypted serializer's: wrong secret or altered) and JSON's. A custom
+// serializer's message may quote what it read, so only its kind is told; the error itself stays in `cause`.
+function reasonOf(cause: unknown): string {
+  if (cause instanceof RedisSessionStoreError) return cause.message.replace(STORE_PREFIX, '')
+  if (cause instanceof UnreadableJson) return cause.message
+  return `the serializer threw ${cause instanceof Error ? `a ${cause.name}` : typeof cause} (see cause)`
+}
 
 const rejectUnparsable = (cause: unknown): never => {
   throw unparsable(cause)
 }
 
 function sessionRecord(value: unknown): SessionRecord {
-  if (!isSessionRecord(value)) {
-    throw storeError('ERR_SESSION_DECODE', 'the stored value is not a session object with a cookie')
-  }
-  return value
+  const fault = faultOf(value)
+  if (fault) throw storeError('ERR_SESSION_DECODE', `the stored value is not a session: ${fault}`)
+  return value as SessionRecord
 }
 
 export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 
-// express-session's createSession reads `cookie` unconditionally, so a value without one would throw later.
-const isSessionRecord = (value: unknown): value is SessionRecord =>
-  isObject(value) && isSessionCookie((value as { cookie?: unknown }).cookie)
+/**
+ * What makes the value no session, told by field name and type only (never a value), or undefined for a session.
+ * express-session's createSession reads `cookie` unconditionally, so a value without one would throw later.
+ * express-session's Cookie throws on a maxAge that is not a number, and an originalMaxAge that is not one
+ * makes its response hang: a stored cookie like that would fail every request of its user, so it is no session.
+ * An `expires` that is no date would give the request an Invalid Date cookie, with no expiry anyone can check.
+ */
+function faultOf(value: unknown): string | undefined {
+  if (!isObject(value)) return `it is ${kindOf(value)}, not an object`
+  const { cookie } = value as { cookie?: unknown }
+  if (!isObject(cookie)) return cookie === undefined ? 'it has no cookie' : `its cookie is ${kindOf(cookie)}`
+  const { maxAge, originalMaxAge, expires } = cookie as Record<string, unknown>
+  if (!isDuration(maxAge)) return `its cookie.maxAge is ${kindOf(maxAge)}, not a number`
+  if (!isDuration(originalMaxAge)) return `its cookie.originalMaxAge is ${kindOf(originalMaxAge)}, not a number`
+  if (!isExpiry(expires)) return `its cookie.expires is ${kindOf(expires)} that is no date`
+  return undefined
+}
 
-// express-session's Cookie throws on a maxAge that is not a number, and an originalMaxAge that is not one
-// makes its response hang: a stored cookie like that would fail every request of its user, so it is no session.
-// An `expires` that is no date would give the request an Invalid Date cookie, with no expiry anyone can check.
-const isSessionCookie = (cookie: unknown): boolean =>
-  isObject(cookie) &&
-  isDuration((cookie as { maxAge?: unknown }).maxAge) &&
-  isDuration((cookie as { originalMaxAge?: unknown }).originalMaxAge) &&
-  isExpiry((cookie as { expires?: unknown }).expires)
+const kindOf = (value: unknown): string => {
+  if (value === null || value === undefined) return String(value)
+  if (Array.isArray(value)) return 'an array'
+  if (value instanceof Date) return 'a Date'
+  return /^[aeiou]/.test(typeof value) ? `an ${typeof value}` : `a ${typeof value}`
+}
 
 const isDuration = (value: unknown): boolean => value == null || typeof value === 'number' || value instanceof Date
 

@@ -1,10 +1,12 @@
 import type { EventEmitter } from 'node:events'
 import type { SessionClient } from '../client/index.js'
+import type { SupportedClient } from '../client/supported-client.js'
 import type { SnapshotMemory } from '../features/concurrent-saves/snapshot.js'
 import type { DestroyUserSessions } from '../features/user-sessions/user-index.js'
 import type { CallbackOrPromise } from '../helpers/callback.js'
-import type { SessionRecord, SessionWithId } from '../helpers/session.js'
+import type { SessionRecord, SessionWithId, StoredSession } from '../helpers/session.js'
 import { withCallPolicy } from './call-policy.js'
+import { type ConnectRedisProperties, defineConnectRedisProperties } from './connect-redis-properties.js'
 import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
 import { type Guard, type KoaSessionStore, koaStoreView, refusingKoaArguments } from './koa-store.js'
@@ -13,18 +15,26 @@ import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './op
 import { defaultStoreBase } from './store-base.js'
 import { methodTrace } from './tracing.js'
 
-/** The store: express-session's Store contract, each method with a callback or as a Promise. */
-export interface RedisSessionStore extends EventEmitter {
-  get: CallbackOrPromise<[sid: string], SessionRecord | null>
-  set: CallbackOrPromise<[sid: string, session: SessionRecord], void>
-  touch: CallbackOrPromise<[sid: string, session: SessionRecord], void>
+/**
+ * The store: express-session's Store contract, each method with a callback or as a Promise, and connect-redis's
+ * read-only properties. `Session` is what its reads return (express-session's SessionData by default), `Client`
+ * the client it was given, typed as it was.
+ */
+export interface RedisSessionStore<
+  Session extends SessionRecord = StoredSession,
+  Client extends SupportedClient = SupportedClient,
+> extends EventEmitter,
+    ConnectRedisProperties<Client> {
+  get: CallbackOrPromise<[sid: string], Session | null>
+  set: CallbackOrPromise<[sid: string, session: Session], void>
+  touch: CallbackOrPromise<[sid: string, session: Session], void>
   destroy: CallbackOrPromise<[sid: string], void>
   clear: CallbackOrPromise<[], void>
   length: CallbackOrPromise<[], number>
   ids: CallbackOrPromise<[], string[]>
-  all: CallbackOrPromise<[], SessionWithId[]>
+  all: CallbackOrPromise<[], SessionWithId<Session>[]>
   /** Every session under the prefix, read page by page as SCAN returns them. */
-  sessions(): AsyncIterable<SessionWithId>
+  sessions(): AsyncIterable<SessionWithId<Session>>
   /** Ids of the user's live sessions (needs the userId option). */
   userSessions: CallbackOrPromise<[userId: string], string[]>
   /**
@@ -37,7 +47,7 @@ export interface RedisSessionStore extends EventEmitter {
    * unencrypted) again as the serializer writes now, keeping its data and time to live, unless it changed or
    * went since it was read. Resolves to whether it wrote: a sweep after rotating secrets.
    */
-  rewriteOutdated: CallbackOrPromise<[session: SessionRecord], boolean>
+  rewriteOutdated: CallbackOrPromise<[session: Session], boolean>
   /** The store for koa-session: `session({ store: store.koa }, app)`. */
   readonly koa: KoaSessionStore
   // Inherited from express-session's Store, which calls get/destroy to implement them.
@@ -47,16 +57,20 @@ export interface RedisSessionStore extends EventEmitter {
 }
 
 /** Builds a session store on a Redis client. Options are checked here, once. */
-export function createRedisStore(options: RedisStoreOptions): RedisSessionStore {
+export function createRedisStore<Client extends SupportedClient, Session extends SessionRecord = StoredSession>(
+  options: RedisStoreOptions<Client, Session>,
+): RedisSessionStore<Session, Client> {
   return attachStoreMethods(new (defaultStoreBase())(), options)
 }
 
 /** Gives an instance of a Store base class the store's methods, as own (and so replaceable) properties. */
-export function attachStoreMethods<Base extends EventEmitter>(
-  store: Base,
-  options: RedisStoreOptions,
-): Base & RedisSessionStore {
-  const settings = resolveOptions(options)
+export function attachStoreMethods<
+  Base extends EventEmitter,
+  Client extends SupportedClient,
+  Session extends SessionRecord = StoredSession,
+>(store: Base, options: RedisStoreOptions<Client, Session>): Base & RedisSessionStore<Session, Client> {
+  // The operations work on any session with a cookie; the Session type is the caller's promise about its data.
+  const settings = resolveOptions(options as RedisStoreOptions<SupportedClient, never>)
   const events: StoreEvents = {
     corruptSession: (error) => store.emit('corruptSession', error),
     conflict: (details) => store.emit('conflict', details),
@@ -64,7 +78,10 @@ export function attachStoreMethods<Base extends EventEmitter>(
   }
   const operations = sessionOperations(settings, events)
   const guard = guardFor(settings)
-  const methods: Omit<RedisSessionStore, keyof EventEmitter | 'regenerate' | 'load' | 'createSession'> = {
+  const methods: Omit<
+    RedisSessionStore<SessionRecord>,
+    keyof EventEmitter | keyof ConnectRedisProperties | 'regenerate' | 'load' | 'createSession'
+  > = {
     get: guard('get', refusingKoaArguments('get', 1, operations.get)),
     set: guard('set', refusingKoaArguments('set', 2, operations.set)),
     touch: guard('touch', operations.touch),
@@ -81,7 +98,8 @@ export function attachStoreMethods<Base extends EventEmitter>(
   }
   reportConnection(settings.client, store)
   Object.assign(store, methods, carrySnapshotOnCreate(store, operations.snapshots))
-  return store as Base & RedisSessionStore
+  defineConnectRedisProperties(store, options.client, settings)
+  return store as unknown as Base & RedisSessionStore<Session, Client>
 }
 
 /**
@@ -92,11 +110,11 @@ export function attachStoreMethods<Base extends EventEmitter>(
 function carrySnapshotOnCreate(
   store: EventEmitter,
   snapshots: SnapshotMemory,
-): Partial<Pick<RedisSessionStore, 'createSession'>> {
-  const inherited = (store as Partial<RedisSessionStore>).createSession
+): Partial<Pick<RedisSessionStore<SessionRecord>, 'createSession'>> {
+  const inherited = (store as Partial<RedisSessionStore<SessionRecord>>).createSession
   if (typeof inherited !== 'function') return {}
   return {
-    createSession<Session>(this: RedisSessionStore, req: unknown, loaded: SessionRecord): Session {
+    createSession<Session>(this: RedisSessionStore<SessionRecord>, req: unknown, loaded: SessionRecord): Session {
       const snapshot = snapshots.of(loaded)
       const created = inherited.call(this, req, loaded) as Session
       if (snapshot && typeof created === 'object' && created !== null) snapshots.remember(created, snapshot)

@@ -1,11 +1,12 @@
 import { type SessionClient, sessionClientFor } from '../client/index.js'
+import type { SupportedClient } from '../client/supported-client.js'
 import type { HashSessionIdsOption } from '../features/hashed-ids/stored-ids.js'
 import type { KoaSessionData } from '../features/koa/koa-record.js'
 import { type UserIdOption, userIndexPrefixesFor } from '../features/user-sessions/user-index.js'
 import { isSerializer, jsonSerializer, type Serializer } from '../helpers/codec.js'
 import { describe, optionError } from '../helpers/errors.js'
 import { DEFAULT_SCAN_COUNT } from '../helpers/scan.js'
-import type { SessionRecord } from '../helpers/session.js'
+import type { SessionRecord, StoredSession } from '../helpers/session.js'
 import type { TtlOption } from '../helpers/ttl.js'
 import { DEFAULT_TIMEOUT } from './deadline.js'
 
@@ -17,21 +18,27 @@ const MAX_EXPIRY_SECONDS = 2 ** 31 - 1
 /** What to do with a stored value the serializer cannot turn back into a session. */
 export type CorruptSessionPolicy = 'miss' | 'fail'
 
-export interface RedisStoreOptions {
-  /** A connected node-redis or ioredis client, cluster or sentinel. */
-  client: unknown
-  /** Text before every session id in its Redis key. Default `'sess:'`. */
-  prefix?: string
-  /** Seconds a session lives when its cookie has no expiry, or a function of the session. Default 86400. */
-  ttl?: TtlOption
+export interface RedisStoreOptions<
+  Client extends SupportedClient = SupportedClient,
+  Session extends SessionRecord = StoredSession,
+> {
+  /** A connected node-redis or ioredis client, cluster or sentinel (node-redis 4 in legacyMode too). */
+  client: Client
+  /** Text before every session id in its Redis key. Default `'sess:'` (also for null, as connect-redis took it). */
+  prefix?: string | null
+  /**
+   * Seconds a session lives when its cookie has no expiry, or a function of the session. Default 86400. A string
+   * of digits (read from the environment) is taken as its number.
+   */
+  ttl?: TtlOption | `${number}`
   /** touch() does nothing: sessions expire a fixed time after their last save. */
   disableTouch?: boolean
   /** Keys get no expiry; touch() does nothing. */
   disableTTL?: boolean
   /** How sessions become stored text and back. Default JSON. */
   serializer?: Serializer
-  /** COUNT hint for SCAN in ids, all, length and clear. Default 100. */
-  scanCount?: number
+  /** COUNT hint for SCAN in ids, all, length and clear. Default 100. A string of digits is taken as its number. */
+  scanCount?: number | `${number}`
   /**
    * A stored value get() cannot decode: `'miss'` (default) answers as if there were no session,
    * so the user gets a fresh one; `'fail'` deletes the value (unless a session was saved there since)
@@ -46,8 +53,9 @@ export interface RedisStoreOptions {
    * an index of each user's sessions, for userSessions() and destroyUserSessions().
    */
   // A method, so that a function of express-session's SessionData (a wider type) is accepted as it is; store.koa
-  // gives it koa-session's data.
-  userId?(session: SessionRecord | KoaSessionData): string | undefined
+  // gives it koa-session's data. NoInfer, so that a function typed on SessionRecord does not narrow the store's
+  // session type to it.
+  userId?(session: NoInfer<Session> | KoaSessionData): string | undefined
   /** Milliseconds within which every store call settles, with an ERR_STORE_TIMEOUT error if Redis has not answered. 0 disables. Default 2000. */
   timeout?: number
   /**
@@ -80,17 +88,17 @@ export interface StoreSettings {
 }
 
 /** Checks every option once, at creation, and fills in the defaults. */
-export function resolveOptions(options: RedisStoreOptions): StoreSettings {
+export function resolveOptions(options: RedisStoreOptions<SupportedClient, never>): StoreSettings {
   if (typeof options !== 'object' || options === null) throw optionError('options', 'an object', options)
   refuseUnknownOptions(options)
   return {
     client: sessionClientFor(options.client),
-    prefix: stringOption('prefix', options.prefix, DEFAULT_PREFIX),
+    prefix: prefixOption(options.prefix),
     ttl: ttlOption(options.ttl),
     disableTouch: booleanOption('disableTouch', options.disableTouch),
     disableTTL: booleanOption('disableTTL', options.disableTTL),
     serializer: serializerOption(options.serializer),
-    scanCount: positiveIntegerOption('scanCount', options.scanCount, DEFAULT_SCAN_COUNT),
+    scanCount: positiveIntegerOption('scanCount', fromDigits(options.scanCount), DEFAULT_SCAN_COUNT),
     onCorruptSession: oneOf('onCorruptSession', options.onCorruptSession, ['miss', 'fail'] as const),
     allowClearWithEmptyPrefix: booleanOption('allowClearWithEmptyPrefix', options.allowClearWithEmptyPrefix),
     userId: userIdOption(options.userId, options.prefix ?? DEFAULT_PREFIX),
@@ -116,10 +124,25 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof RedisStoreOptions>([
   'hashSessionIds',
 ])
 
+// Options of connect-redis 3 and earlier, which made its own client: what to do instead.
+const CONNECT_REDIS_ONLY: Readonly<Record<string, string>> = {
+  logErrors:
+    "the store logs nothing itself: listen for the client's own 'error' event, and for the store's " +
+    "'disconnect', 'connect' and 'corruptSession' events",
+  ...Object.fromEntries(
+    ['host', 'port', 'socket', 'url', 'pass', 'db'].map((name) => [
+      name,
+      'the store takes a connected client: create it with this setting and pass it as "client"',
+    ]),
+  ),
+}
+
 // A misspelt option (`prefx`, `touch_after`) or one from an old connect-redis (`host`, `logErrors`) would
 // otherwise be ignored without a word, and its default used in its place.
 function refuseUnknownOptions(options: object): void {
   for (const name of Object.keys(options)) {
+    const instead = Object.hasOwn(CONNECT_REDIS_ONLY, name) ? CONNECT_REDIS_ONLY[name] : undefined
+    if (instead) throw new TypeError(`redis-session-store: option "${name}" was connect-redis's; ${instead}`)
     if (!KNOWN_OPTIONS.has(name)) {
       throw new TypeError(
         `redis-session-store: unknown option "${name}"; the options are ${[...KNOWN_OPTIONS].join(', ')}`,
@@ -139,11 +162,18 @@ function timeoutOption(value: unknown): number {
   return value as number
 }
 
-function stringOption(name: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback
-  if (typeof value !== 'string') throw optionError(name, 'a string', value)
+// connect-redis 9 and earlier used the default for a null prefix (`opts.prefix == null`): so does this store.
+function prefixOption(value: unknown): string {
+  if (value === undefined || value === null) return DEFAULT_PREFIX
+  if (typeof value !== 'string') throw optionError('prefix', 'a string', value)
   return value
 }
+
+// A number read from the environment comes as text; connect-redis passed it on to Redis as it was. Only a whole
+// number written plainly is taken ('3600', not '1h', '', ' 60' or '1e3'); anything else is checked as it is.
+const DIGITS = /^[0-9]+$/
+const fromDigits = (value: unknown): unknown =>
+  typeof value === 'string' && DIGITS.test(value) ? Number(value) : value
 
 function booleanOption(name: string, value: unknown): boolean {
   if (value === undefined) return false
@@ -153,17 +183,20 @@ function booleanOption(name: string, value: unknown): boolean {
 
 function positiveIntegerOption(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || (value as number) <= 0) throw optionError(name, 'a positive integer', value)
+  if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+    throw optionError(name, 'a positive integer (or a string of its digits)', value)
+  }
   return value as number
 }
 
-function ttlOption(value: unknown): TtlOption {
+function ttlOption(given: unknown): TtlOption {
+  const value = fromDigits(given)
   if (value === undefined) return DEFAULT_TTL
   if (typeof value === 'function') return value as TtlOption
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_EXPIRY_SECONDS) {
     throw optionError(
       'ttl',
-      `a positive number of seconds up to ${MAX_EXPIRY_SECONDS}, or a function of the session`,
+      `a positive number of seconds up to ${MAX_EXPIRY_SECONDS} (or a string of its digits), or a function of the session`,
       value,
     )
   }

@@ -1,9 +1,13 @@
+import type { SupportedClient } from '../client/supported-client.js'
+import type { SessionRecord, StoredSession } from '../helpers/session.js'
 import { attachStoreMethods, type RedisSessionStore } from './create-store.js'
 import type { RedisStoreOptions } from './options.js'
 import { defaultStoreBase, type StoreBase } from './store-base.js'
 
 export interface RedisStoreClass {
-  new (options: RedisStoreOptions): RedisSessionStore
+  new <Client extends SupportedClient, Session extends SessionRecord = StoredSession>(
+    options: RedisStoreOptions<Client, Session>,
+  ): RedisSessionStore<Session, Client>
 }
 
 /**
@@ -12,7 +16,7 @@ export interface RedisStoreClass {
  */
 export function redisStoreClassOn(Base: StoreBase): RedisStoreClass {
   return class RedisStore extends Base {
-    constructor(options: RedisStoreOptions) {
+    constructor(options: RedisStoreOptions<SupportedClient, never>) {
       super()
       attachStoreMethods(this, options)
     }

@@ -4,11 +4,12 @@ import { Redis as IOValkey, Cluster as IOValkeyCluster } from 'iovalkey'
 import * as nodeRedis6 from 'redis'
 import * as nodeRedis4 from 'redis4'
 import * as nodeRedis5 from 'redis5'
+import type { SupportedClient } from '../../src/index.js'
 import type { Address } from './servers.js'
 
 /** A client of one library, as a user hands it to the store. */
 export interface ClientHandle {
-  client: unknown
+  client: SupportedClient
   /** Resolves once the client is connected; against a server that never answers, it never does. */
   connected: Promise<void>
   close(): Promise<void>
@@ -75,7 +76,11 @@ function started(client: Connectable, close: Closing): ClientHandle {
   client.on('error', () => {})
   const connected = client.connect().then(() => {})
   connected.catch(() => {})
-  return { client, connected, close: async () => void (await close()?.catch(() => {})) }
+  return {
+    client: client as unknown as SupportedClient,
+    connected,
+    close: async () => void (await close()?.catch(() => {})),
+  }
 }
 
 function nodeRedis(library: NodeRedisLibrary): Family {
@@ -111,7 +116,7 @@ function ioredis(Redis: IORedisConstructor, Cluster: IORedisClusterConstructor):
       const client = new Redis({ host, port, lazyConnect: true })
       client.on('error', () => {})
       const connected = new Promise<void>((resolve) => client.once('ready', resolve))
-      return { client, connected, close: async () => void client.disconnect() }
+      return { client: client as unknown as SupportedClient, connected, close: async () => void client.disconnect() }
     },
     cluster(rootNodes, options) {
       const cluster = new Cluster(rootNodes, { lazyConnect: true, ...options })
@@ -216,3 +221,13 @@ const READY_ON_CONNECT: Record<ClientLibrary, LibraryOptions> = {
  * (HELLO, CLIENT SETINFO, INFO) first: against a server that never answers, it is ready and its commands wait.
  */
 export const readyOnConnect = (library: ClientLibrary): LibraryOptions => READY_ON_CONNECT[library]
+
+/**
+ * A connected node-redis 4 client created with `legacyMode: true`, as connect-redis 6's README has every node-redis 4
+ * user make it: callback methods on the client, the promise API on its `.v4`.
+ */
+export function connectLegacyModeClient({ host, port }: Address, options: LibraryOptions = {}) {
+  const library = nodeRedis4 as unknown as NodeRedisLibrary
+  const client = library.createClient({ socket: { host, port }, legacyMode: true, ...options })
+  return whenConnected(started(client, () => client.disconnect()))
+}

@@ -8,6 +8,7 @@ export const DEFAULT_TIMEOUT_MS = 60_000
 export const SLOW_SUITES: { name: RegExp; timeoutMs: number; why: string }[] = [
   { name: /^cluster failover/, timeoutMs: 180_000, why: 'waits for a replica to be promoted, twice' },
   { name: /^the demo in a real browser/, timeoutMs: 120_000, why: 'starts Chromium and the demo process' },
+  { name: /^the public types/, timeoutMs: 180_000, why: "six tsc runs of a user's project, side by side" },
   {
     name: /^the published package/,
     timeoutMs: 120_000,

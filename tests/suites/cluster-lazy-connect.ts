@@ -3,6 +3,7 @@ import { Cluster as IORedisCluster5 } from 'ioredis5'
 import { Cluster as IOValkeyCluster } from 'iovalkey'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { SupportedClient } from '../../src/index.js'
 import { createRedisStore, scanKeys } from '../../src/index.js'
 import { clusterInspector } from '../helpers/inspector.js'
 import type { RunningCluster } from '../helpers/servers.js'
@@ -37,7 +38,7 @@ export function clusterWithLazyConnect(runningCluster: () => Promise<RunningClus
         lazy.on('error', () => {})
         try {
           for (const sid of sids) await redis.set(`${prefix}${sid}`, JSON.stringify(sessionFor({ sid })))
-          const store = createRedisStore({ client: lazy, prefix })
+          const store = createRedisStore({ client: lazy as unknown as SupportedClient, prefix })
           if (method === 'length') assert.is(await store.length(), sids.length)
           if (method === 'ids') assert.equal((await store.ids()).sort(), [...sids].sort())
           if (method === 'all') assert.is((await store.all()).length, sids.length)
@@ -62,7 +63,7 @@ export function clusterWithLazyConnect(runningCluster: () => Promise<RunningClus
       const lazy = new Cluster(cluster.rootNodes, { lazyConnect: true })
       lazy.on('error', () => {})
       try {
-        const store = createRedisStore({ client: lazy, prefix, timeout: 10_000 })
+        const store = createRedisStore({ client: lazy as unknown as SupportedClient, prefix, timeout: 10_000 })
         const sids = Array.from({ length: 10 }, (_, i) => `s${i}`)
         const outcomes = await Promise.allSettled([
           ...sids.map((sid) => store.set(sid, sessionFor({ sid }))),

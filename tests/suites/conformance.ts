@@ -253,7 +253,7 @@ export function conformance(name: string, target: RedisTarget) {
     const circular = sessionFor()
     circular.self = circular
     for (const session of [circular, sessionFor({ big: 10n })]) {
-      const error = await store.set('x', session as SessionRecord).catch((e: unknown) => e)
+      const error = await store.set('x', session as TestSession).catch((e: unknown) => e)
       assert.is((error as { code?: string }).code, 'ERR_SESSION_ENCODE')
       assert.instance((error as Error).cause, TypeError)
     }

@@ -69,7 +69,12 @@ export function encryptedSerializerSettings(options: unknown): EncryptedSerializ
 function secretsOption(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) {
     // A lone string here is most likely the secret itself: its length is all the message may say.
-    const received = typeof value === 'string' ? `a string of length ${value.length}` : describe(value)
+    const received =
+      typeof value === 'string'
+        ? `a string of length ${value.length}`
+        : Array.isArray(value)
+          ? 'an empty array'
+          : describe(value)
     throw optionsError('secrets', `a non-empty array of strings; received ${received}`)
   }
   return value.map((secret: unknown, i) => {
@@ -79,7 +84,7 @@ function secretsOption(value: unknown): string[] {
     if (secret.length < MIN_SECRET_LENGTH) {
       throw optionsError(
         name,
-        `at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 32\`); received ${secret.length}`,
+        `at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 32\`); received ${secret.length} characters`,
       )
     }
     return secret

@@ -1,0 +1,45 @@
+import request from 'supertest'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { type ExampleProcess, startExample } from './helpers/example-process.js'
+import { waitFor } from './helpers/poll.js'
+import { type ServerProcess, startRedis } from './helpers/servers.js'
+
+// examples/node-redis.ts, the README's quick start, run as its own process: its route reads req.session, which
+// express-session leaves undefined while the store is disconnected.
+let server: ServerProcess
+let app: ExampleProcess
+
+const test = suite('examples/node-redis.ts, run as a program')
+
+test.before(async () => {
+  server = await startRedis()
+  app = await startExample('node-redis.ts', { REDIS_URL: server.url })
+})
+
+test.after(async () => {
+  await app.terminate()
+  await server.stop()
+})
+
+test('counts views, and while Redis is down answers 503 instead of failing on a missing session', async () => {
+  const agent = request.agent(app.url)
+  assert.is((await agent.get('/').expect(200)).text, 'views: 1')
+  await server.kill()
+  try {
+    // The client notices the lost connection on its own schedule; until then a request may time out instead.
+    await waitFor(
+      'the 503 of a request without a session',
+      async () => (await request(app.url).get('/')).status === 503,
+      {
+        timeoutMs: 20_000,
+      },
+    )
+    assert.match(app.output(), /redis:/, "the client's error listener logged the outage")
+    assert.not.match(app.output(), /TypeError/, 'no route failed on req.session')
+  } finally {
+    await server.restart()
+  }
+})
+
+test.run()
