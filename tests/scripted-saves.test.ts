@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
-import { createRedisStore, type RedisSessionStore, type SessionRecord } from '../src/index.js'
+import { createRedisStore, type RedisSessionStore } from '../src/index.js'
 import type { ClientHandle } from './helpers/clients.js'
 import type { Inspector } from './helpers/inspector.js'
 import { sessionFor, type TestSession, uniquePrefix } from './helpers/sessions.js'
