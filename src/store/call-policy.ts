@@ -13,6 +13,14 @@ export interface CallPolicy {
   refuse?: (operation: string) => Error | undefined
   /** The method's TracingChannel (tracing.ts): the call runs through it only while someone listens. */
   trace?: MethodTrace | undefined
+  /** At most how many arguments the method takes (its callback aside), and the error for a call with more. */
+  arity?: ArgumentLimit | undefined
+}
+
+/** Checked on the arguments array the policy already has, so that the check costs no wrapper on the hot path. */
+export interface ArgumentLimit {
+  most: number
+  tooMany: () => Error
 }
 
 /**
@@ -22,9 +30,9 @@ export interface CallPolicy {
  */
 export function withCallPolicy<Args extends unknown[], Result>(
   operation: (...args: Args) => Promise<Result>,
-  { name, deadlines, refuse, trace }: CallPolicy,
+  { name, deadlines, refuse, trace, arity }: CallPolicy,
 ): CallbackOrPromise<Args, Result> {
-  const call = policed(operation, name, deadlines, refuse)
+  const call = policed(operation, name, deadlines, refuse, arity)
   return function adapted(...args: unknown[]): Promise<unknown> | undefined {
     return trace?.observed() ? trace.run(args, call) : call(args)
   } as CallbackOrPromise<Args, Result>
@@ -36,11 +44,13 @@ function policed<Args extends unknown[], Result>(
   name: string,
   deadlines: Deadlines,
   refuse: CallPolicy['refuse'],
+  arity: ArgumentLimit | undefined,
 ): Call {
   return (args: unknown[]): Promise<Result> | undefined => {
     const last = args[args.length - 1]
-    const refusal = refuse?.(name)
-    if (typeof last !== 'function') {
+    const withCallback = typeof last === 'function'
+    const refusal = arity && args.length - (withCallback ? 1 : 0) > arity.most ? arity.tooMany() : refuse?.(name)
+    if (!withCallback) {
       if (refusal) return Promise.reject(refusal)
       return deadlines.bounded
         ? settleWithin(deadlines, name, () => started(operation, args as Args))

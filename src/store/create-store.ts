@@ -5,11 +5,11 @@ import type { SnapshotMemory } from '../features/concurrent-saves/snapshot.js'
 import type { DestroyUserSessions } from '../features/user-sessions/user-index.js'
 import type { CallbackOrPromise } from '../helpers/callback.js'
 import type { SessionRecord, SessionWithId, StoredSession } from '../helpers/session.js'
-import { withCallPolicy } from './call-policy.js'
+import { type ArgumentLimit, withCallPolicy } from './call-policy.js'
 import { type ConnectRedisProperties, defineConnectRedisProperties } from './connect-redis-properties.js'
 import { deadlines } from './deadline.js'
 import { refusalWhileDisconnected } from './fail-fast.js'
-import { type Guard, type KoaSessionStore, koaStoreView, refusingKoaArguments } from './koa-store.js'
+import { expressArity, type Guard, type KoaSessionStore, koaStoreView } from './koa-store.js'
 import { type StoreEvents, sessionOperations } from './operations.js'
 import { type RedisStoreOptions, resolveOptions, type StoreSettings } from './options.js'
 import { defaultStoreBase } from './store-base.js'
@@ -82,10 +82,10 @@ export function attachStoreMethods<
     RedisSessionStore<SessionRecord>,
     keyof EventEmitter | keyof ConnectRedisProperties | 'regenerate' | 'load' | 'createSession'
   > = {
-    get: guard('get', refusingKoaArguments('get', 1, operations.get)),
-    set: guard('set', refusingKoaArguments('set', 2, operations.set)),
+    get: guard('get', operations.get, expressArity('get', 1)),
+    set: guard('set', operations.set, expressArity('set', 2)),
     touch: guard('touch', operations.touch),
-    destroy: guard('destroy', refusingKoaArguments('destroy', 1, operations.destroy)),
+    destroy: guard('destroy', operations.destroy, expressArity('destroy', 1)),
     clear: guard('clear', operations.clear),
     length: guard('length', operations.length),
     ids: guard('ids', operations.ids),
@@ -129,8 +129,11 @@ function carrySnapshotOnCreate(
  */
 function guardFor({ client, timeout, prefix }: StoreSettings): Guard {
   const policy = { deadlines: deadlines(timeout), refuse: refusalWhileDisconnected(client) }
-  return <Args extends unknown[], Result>(name: string, run: (...args: Args) => Promise<Result>) =>
-    withCallPolicy(run, { ...policy, name, trace: methodTrace(name, prefix) })
+  return <Args extends unknown[], Result>(
+    name: string,
+    run: (...args: Args) => Promise<Result>,
+    arity?: ArgumentLimit,
+  ) => withCallPolicy(run, { ...policy, name, trace: methodTrace(name, prefix), arity })
 }
 
 // express-session listens for 'disconnect' and 'connect' once, right after the store is created: a client that

@@ -5,6 +5,7 @@ import type { CallbackOrPromise } from '../helpers/callback.js'
 import { describe } from '../helpers/errors.js'
 import type { SessionRecord } from '../helpers/session.js'
 import type { TtlOption } from '../helpers/ttl.js'
+import type { ArgumentLimit } from './call-policy.js'
 import { type StoreEvents, sessionOperations } from './operations.js'
 import type { StoreSettings } from './options.js'
 
@@ -36,6 +37,7 @@ export interface KoaSessionStore {
 export type Guard = <Args extends unknown[], Result>(
   name: string,
   run: (...args: Args) => Promise<Result>,
+  arity?: ArgumentLimit,
 ) => CallbackOrPromise<Args, Result>
 
 // The milliseconds koa-session passed to set(), carried by the record it is saved as until the engine asks its ttl.
@@ -139,22 +141,13 @@ function requireMaxAge(maxAge: unknown): void {
 
 /**
  * The store's own get, set and destroy refuse koa-session's arguments, which they would misread (a Koa session
- * has no cookie, so every request would start afresh): koa-session is given `store.koa`. `arity` is how many
- * arguments express-session and Fastify pass, once the call policy has taken their callback.
+ * has no cookie, so every request would start afresh): koa-session is given `store.koa`. `most` is how many
+ * arguments express-session and Fastify pass, their callback aside.
  */
-export function refusingKoaArguments<Args extends unknown[], Result>(
-  name: string,
-  arity: number,
-  run: (...args: Args) => Promise<Result>,
-): (...args: Args) => Promise<Result> {
-  // A function, not an arrow, for `arguments.length`: no array is made for the check on the hot path.
-  return function refusing(this: unknown) {
-    // biome-ignore lint/complexity/noArguments: counted without copying them, on every call of the store
-    if (arguments.length > arity) return Promise.reject(koaArgumentsError(name))
-    // biome-ignore lint/complexity/noArguments: read without copying them, on every call of the store
-    return run.apply(this, arguments as unknown as Args)
-  } as (...args: Args) => Promise<Result>
-}
+export const expressArity = (name: string, most: number): ArgumentLimit => ({
+  most,
+  tooMany: () => koaArgumentsError(name),
+})
 
 const koaArgumentsError = (name: string) =>
   new TypeError(
