@@ -274,6 +274,21 @@ test('touch says touched, or skipped while lazy touch finds the expiry close eno
   assert.equal(outcomesOf(published, 'touch'), ['skipped', 'touched'])
 })
 
+test('set and touch say deleted for a session whose cookie has expired', async () => {
+  const store = await storeWithSession()
+  const expired = () => sessionFor({ user: 'ada' }, { expires: new Date(Date.now() - 1000).toISOString() })
+  const { published, stop } = listen()
+  try {
+    await store.touch(SID, expired())
+    await store.set(OTHER_SID, expired())
+  } finally {
+    stop()
+  }
+  assert.equal(outcomesOf(published, 'touch'), ['deleted'])
+  assert.equal(outcomesOf(published, 'set'), ['deleted'])
+  assert.is(await store.get(SID), null)
+})
+
 test('set and touch answer their callers nothing, traced or not', async () => {
   const store = await storeWithSession()
   const answers: unknown[] = [await store.set(OTHER_SID, sessionFor()), await store.touch(SID, sessionFor())]
