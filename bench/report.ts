@@ -3,6 +3,7 @@ import type { ClusterResult } from './cluster.js'
 import type { ExpressResult } from './express.js'
 import type { CommandTimeoutResult, OperationsResult, VariantsResult } from './operations.js'
 import type { SavesResult } from './saves.js'
+import type { TracingResult } from './tracing.js'
 
 export interface Results {
   date: string
@@ -11,6 +12,7 @@ export interface Results {
   operations: OperationsResult[]
   commandTimeout?: CommandTimeoutResult
   deadline?: VariantsResult
+  tracing?: TracingResult
   saves: SavesResult[]
   express: ExpressResult[]
   bulk: BulkResult[]
@@ -44,6 +46,15 @@ export function markdownTables(results: Results): string {
     for (const [name, value] of Object.entries(results.deadline.opsPerSecond))
       lines.push(`| ${name} | ${cell(value, '/s')} |`)
     lines.push(`| default vs none | ${cell(results.deadline.ratio, 'x')} |`)
+  }
+  if (results.tracing) {
+    lines.push('', '| this store at concurrency 64, tracing channels | get/s | set/s |', '|---|---:|---:|')
+    const { get, set } = results.tracing
+    for (const name of Object.keys(get.opsPerSecond))
+      lines.push(
+        `| ${name} | ${cell(get.opsPerSecond[name] ?? Number.NaN, '/s')} | ${cell(set.opsPerSecond[name] ?? Number.NaN, '/s')} |`,
+      )
+    lines.push(`| subscribed vs not | ${cell(get.ratio, 'x')} | ${cell(set.ratio, 'x')} |`)
   }
   if (results.saves.length > 0) {
     lines.push('', '| save at concurrency 64 | session size | saves/s | vs a plain SET EX |', '|---|---:|---:|---:|')

@@ -10,8 +10,9 @@ import { benchCommandTimeout, benchDeadline, benchOperations } from './operation
 import { markdownTables, type Results } from './report.js'
 import { benchSaves } from './saves.js'
 import { quick } from './settings.js'
+import { benchTracing } from './tracing.js'
 
-// BENCH_ONLY=operations,saves,express,bulk,cluster reruns some scenarios and keeps the others' results from the last run.
+// BENCH_ONLY=operations,tracing,saves,express,bulk,cluster reruns some scenarios and keeps the others' results from the last run.
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (scenario: string) => !only || only.includes(scenario)
 
@@ -42,6 +43,11 @@ try {
       ? { deadline: await benchDeadline(server) }
       : previous.deadline
         ? { deadline: previous.deadline }
+        : {}),
+    ...(wanted('tracing')
+      ? { tracing: await benchTracing(server) }
+      : previous.tracing
+        ? { tracing: previous.tracing }
         : {}),
     saves: wanted('saves') ? await benchSaves(server) : (previous.saves ?? []),
     express: wanted('express') ? await benchExpress(server) : (previous.express ?? []),

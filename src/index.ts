@@ -6,6 +6,7 @@ export type {
   SupportedClient,
 } from './client/supported-client.js'
 export type { ExpressSessionDataOr } from './express-session-data.js'
+export type { SaveOutcome } from './features/concurrent-saves/conditional-save.js'
 export { createEncryptedSerializer } from './features/encryption/encrypted-serializer.js'
 export type { EncryptedSerializerOptions } from './features/encryption/options.js'
 export {
@@ -14,6 +15,7 @@ export {
   hashedIdOf,
 } from './features/hashed-ids/stored-ids.js'
 export type { KoaSessionData } from './features/koa/koa-record.js'
+export type { TouchOutcome } from './features/lazy-touch.js'
 export {
   DEFAULT_MISSING_SESSION_MESSAGE,
   type RequestWithSession,
@@ -43,3 +45,4 @@ export {
   type RedisStoreOptions,
 } from './store/options.js'
 export { RedisStore, type RedisStoreClass, redisStoreClassOn } from './store/redis-store-class.js'
+export type { StoreCallContext } from './store/tracing.js'

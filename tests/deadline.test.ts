@@ -23,7 +23,7 @@ const never = () => new Promise<never>(() => {})
 function boundedCalls(timeoutMs: number) {
   const clock = deadlines(timeoutMs)
   return <T>(name: string, pending: Promise<T>): Promise<T> =>
-    withCallPolicy(() => pending, { name, deadlines: clock })()
+    withCallPolicy(() => pending, { name, deadlines: clock })() as Promise<T>
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

@@ -226,4 +226,111 @@ test('a call refused while the client is not connected publishes error, promise 
   assertNoSessionId(published)
 })
 
+/** What each settled call of `method` told on asyncEnd, in order. */
+const outcomesOf = (published: Published[], method: string) =>
+  published
+    .filter((entry) => entry.method === method && entry.event === 'asyncEnd')
+    .map((entry) => entry.context.outcome)
+
+test('set says written, merged or conflict, and stale for a session destroyed since it was loaded', async () => {
+  const store = await storeWithSession()
+  const { published, stop } = listen()
+  try {
+    await store.set(OTHER_SID, sessionFor({ user: 'ada' }))
+    const [first, second] = (await Promise.all([store.get(SID), store.get(SID)])) as TestSession[]
+    Object.assign(first as TestSession, { theme: 'dark' })
+    Object.assign(second as TestSession, { lang: 'en' })
+    await store.set(SID, first as TestSession)
+    await store.set(SID, second as TestSession)
+    const [third, fourth] = (await Promise.all([store.get(SID), store.get(SID)])) as TestSession[]
+    Object.assign(third as TestSession, { theme: 'light' })
+    Object.assign(fourth as TestSession, { theme: 'blue' })
+    await store.set(SID, third as TestSession)
+    await new Promise((resolve) => store.set(SID, fourth as TestSession, resolve))
+    const loaded = (await store.get(OTHER_SID)) as TestSession
+    await store.destroy(OTHER_SID)
+    await store.set(OTHER_SID, Object.assign(loaded, { theme: 'gone' }))
+  } finally {
+    stop()
+  }
+  assert.equal(outcomesOf(published, 'set'), ['written', 'written', 'merged', 'written', 'conflict', 'stale'])
+  assertNoSessionId(published)
+})
+
+test('touch says touched, or skipped while lazy touch finds the expiry close enough', async () => {
+  handle = await connectClient('node-redis 6', redis as ServerProcess)
+  const store = createRedisStore({ client: handle.client, prefix: uniquePrefix('trace'), touchAfter: 60 })
+  const { published, stop } = listen()
+  try {
+    await store.set(SID, sessionFor({ user: 'ada' }, { originalMaxAge: 60_000, maxAge: 60_000 }))
+    const loaded = (await store.get(SID)) as TestSession
+    await store.touch(SID, loaded)
+    const other = createRedisStore({ client: handle.client, prefix: uniquePrefix('trace') })
+    await other.set(OTHER_SID, sessionFor())
+    await new Promise((resolve) => other.touch(OTHER_SID, sessionFor(), resolve))
+  } finally {
+    stop()
+  }
+  assert.equal(outcomesOf(published, 'touch'), ['skipped', 'touched'])
+})
+
+test('set and touch say deleted for a session whose cookie has expired', async () => {
+  const store = await storeWithSession()
+  const expired = () => sessionFor({ user: 'ada' }, { expires: new Date(Date.now() - 1000).toISOString() })
+  const { published, stop } = listen()
+  try {
+    await store.touch(SID, expired())
+    await store.set(OTHER_SID, expired())
+  } finally {
+    stop()
+  }
+  assert.equal(outcomesOf(published, 'touch'), ['deleted'])
+  assert.equal(outcomesOf(published, 'set'), ['deleted'])
+  assert.is(await store.get(SID), null)
+})
+
+test('set and touch answer their callers nothing, traced or not', async () => {
+  const store = await storeWithSession()
+  const answers: unknown[] = [await store.set(OTHER_SID, sessionFor()), await store.touch(SID, sessionFor())]
+  const { stop } = listen()
+  try {
+    answers.push(await store.set(OTHER_SID, sessionFor()), await store.touch(SID, sessionFor()))
+    answers.push(await new Promise((resolve) => store.set(OTHER_SID, sessionFor(), (_, value) => resolve(value))))
+  } finally {
+    stop()
+  }
+  answers.push(await new Promise((resolve) => store.touch(SID, sessionFor(), (_, value) => resolve(value))))
+  assert.equal(answers, [undefined, undefined, undefined, undefined, undefined, undefined])
+})
+
+test("the Koa view publishes on the same channels, its context saying view: 'koa'", async () => {
+  handle = await connectClient('node-redis 6', redis as ServerProcess)
+  prefix = uniquePrefix('trace')
+  const store = createRedisStore({ client: handle.client, prefix })
+  const { published, stop } = listen()
+  const ctx = {}
+  try {
+    assert.is(await store.koa.get(SID, undefined, { ctx }), null)
+    await store.koa.set(SID, { views: 1, _expire: Date.now() + 60_000, _maxAge: 60_000 }, 70_000, { ctx })
+    assert.ok(await store.koa.get(SID, undefined, { ctx }))
+    await store.koa.destroy(SID, { ctx })
+  } finally {
+    stop()
+  }
+  assert.equal(
+    published.filter((entry) => entry.event === 'asyncEnd').map((entry) => [entry.method, entry.context.outcome]),
+    [
+      ['get', 'miss'],
+      ['set', 'written'],
+      ['get', 'hit'],
+      ['destroy', undefined],
+    ],
+  )
+  for (const { context } of published) {
+    assert.is(context.view, 'koa')
+    assert.is(context.prefix, prefix)
+  }
+  assertNoSessionId(published)
+})
+
 test.run()

@@ -1,5 +1,12 @@
 import { performance } from 'node:perf_hooks'
 
+/**
+ * What a touch() did, as its tracing channel tells: `'touched'` (EXPIRE sent), `'skipped'` (nothing sent: the
+ * key's known expiry was close enough, or touches are off), `'rewritten'` (outdated text written anew instead),
+ * `'stale'` (the session was destroyed since it was loaded: nothing written), `'deleted'` (it had expired).
+ */
+export type TouchOutcome = 'touched' | 'skipped' | 'rewritten' | 'stale' | 'deleted'
+
 /** How many sessions a process remembers expiries for; forgetting one only costs one EXPIRE. */
 const TOUCH_MEMORY_SIZE = 10_000
 

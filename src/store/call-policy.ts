@@ -1,7 +1,15 @@
 import { type CallbackOrPromise, invoke, started } from '../helpers/callback.js'
 import type { Callback } from '../helpers/session.js'
 import type { Deadlines } from './deadline.js'
-import type { Call, MethodTrace } from './tracing.js'
+import {
+  type Answer,
+  type Answered,
+  answerFor,
+  type Call,
+  type MethodTrace,
+  outcomeOnly,
+  type StoreCallContext,
+} from './tracing.js'
 
 /** How the store runs its calls; a custom store built from the helpers needs none of it. */
 export interface CallPolicy {
@@ -31,11 +39,11 @@ export interface ArgumentLimit {
 export function withCallPolicy<Args extends unknown[], Result>(
   operation: (...args: Args) => Promise<Result>,
   { name, deadlines, refuse, trace, arity }: CallPolicy,
-): CallbackOrPromise<Args, Result> {
-  const call = policed(operation, name, deadlines, refuse, arity)
+): CallbackOrPromise<Args, Answered<Result>> {
+  const call = policed(operation, name, deadlines, refuse, arity, answerFor(name))
   return function adapted(...args: unknown[]): Promise<unknown> | undefined {
     return trace?.observed() ? trace.run(args, call) : call(args)
-  } as CallbackOrPromise<Args, Result>
+  } as CallbackOrPromise<Args, Answered<Result>>
 }
 
 /** The call under the policy, given its arguments as one array (the callback last, if any). */
@@ -45,16 +53,19 @@ function policed<Args extends unknown[], Result>(
   deadlines: Deadlines,
   refuse: CallPolicy['refuse'],
   arity: ArgumentLimit | undefined,
+  answer: Answer,
 ): Call {
-  return (args: unknown[]): Promise<Result> | undefined => {
+  return (args: unknown[], context?: StoreCallContext): Promise<unknown> | undefined => {
     const last = args[args.length - 1]
     const withCallback = typeof last === 'function'
     const refusal = arity && args.length - (withCallback ? 1 : 0) > arity.most ? arity.tooMany() : refuse?.(name)
     if (!withCallback) {
       if (refusal) return Promise.reject(refusal)
-      return deadlines.bounded
-        ? settleWithin(deadlines, name, () => started(operation, args as Args))
-        : started(operation, args as Args)
+      if (deadlines.bounded)
+        return settleWithin(deadlines, name, () => started(operation, args as Args), answer, context)
+      const run = started(operation, args as Args)
+      // Without a deadline only set() and touch(), whose operations resolve to their outcome, cost a step more.
+      return context === undefined && answer !== outcomeOnly ? run : run.then((value) => answer(value, context))
     }
     const callback = last as Callback<Result>
     args.pop()
@@ -62,18 +73,24 @@ function policed<Args extends unknown[], Result>(
     if (refusal) return void process.nextTick(invoke, callback, refusal)
     const call = deadlines.start(name, (error) => invoke(callback, error))
     started(operation, args as Args).then(
-      (value) => deadlines.finish(call) && invoke(callback, null, value),
+      (value) => deadlines.finish(call) && invoke(callback, null, answer(value, context) as Result),
       (error: unknown) => deadlines.finish(call) && invoke(callback, error),
     )
     return undefined
   }
 }
 
-function settleWithin<Result>(deadlines: Deadlines, name: string, run: () => Promise<Result>): Promise<Result> {
+function settleWithin<Result>(
+  deadlines: Deadlines,
+  name: string,
+  run: () => Promise<Result>,
+  answer: Answer,
+  context: StoreCallContext | undefined,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const call = deadlines.start(name, reject)
     run().then(
-      (value) => deadlines.finish(call) && resolve(value),
+      (value) => deadlines.finish(call) && resolve(answer(value, context)),
       (error: unknown) => deadlines.finish(call) && reject(error),
     )
   })

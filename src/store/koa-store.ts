@@ -8,6 +8,7 @@ import type { TtlOption } from '../helpers/ttl.js'
 import type { ArgumentLimit } from './call-policy.js'
 import { type StoreEvents, sessionOperations } from './operations.js'
 import type { StoreSettings } from './options.js'
+import type { Answered } from './tracing.js'
 
 /** koa-session's `maxAge`: milliseconds, or `'session'` for a cookie that ends with the browser session. */
 export type KoaMaxAge = number | 'session'
@@ -38,7 +39,7 @@ export type Guard = <Args extends unknown[], Result>(
   name: string,
   run: (...args: Args) => Promise<Result>,
   arity?: ArgumentLimit,
-) => CallbackOrPromise<Args, Result>
+) => CallbackOrPromise<Args, Answered<Result>>
 
 // The milliseconds koa-session passed to set(), carried by the record it is saved as until the engine asks its ttl.
 const SET_MAX_AGE: unique symbol = Symbol('koa-session maxAge')
@@ -79,9 +80,10 @@ export function koaStoreView(settings: StoreSettings, events: StoreEvents, guard
     const loaded = ctx?.[loadedKey]
     const snapshot = loaded && engine.snapshots.of(loaded)
     if (snapshot) engine.snapshots.remember(record, snapshot)
-    await engine.set(key, record)
+    const outcome = await engine.set(key, record)
     // A second save in the same request (ctx.session.save(), then the end of the request) goes on top of this one.
     if (ctx) ctx[loadedKey] = record
+    return outcome
   }
 
   async function destroy(key: string, options?: KoaStoreCallOptions) {

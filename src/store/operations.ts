@@ -1,10 +1,10 @@
 import { ttlArgument, WRITE_IF_PRESENT } from '../features/concurrent-saves/compare-and-set.js'
-import { conditionalSave } from '../features/concurrent-saves/conditional-save.js'
+import { conditionalSave, type SaveOutcome } from '../features/concurrent-saves/conditional-save.js'
 import { outdatedRewrites } from '../features/concurrent-saves/rewrite-outdated.js'
 import { loadedFrom, type Snapshot, snapshotMemory } from '../features/concurrent-saves/snapshot.js'
 import { hashedIdMoves } from '../features/hashed-ids/moves.js'
 import { storedIdsFor } from '../features/hashed-ids/stored-ids.js'
-import { touchMemory } from '../features/lazy-touch.js'
+import { type TouchOutcome, touchMemory } from '../features/lazy-touch.js'
 import { userIndexFor } from '../features/user-sessions/user-index.js'
 import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
 import { decodeSoon, encode, type ParseReport } from '../helpers/codec.js'
@@ -104,17 +104,19 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     return session
   }
 
-  async function set(given: string, session: SessionRecord): Promise<void> {
+  // Resolves to what it did (the outcome its tracing channel tells); the store's set() answers nothing.
+  async function set(given: string, session: SessionRecord): Promise<SaveOutcome> {
     requireSid(given)
     requireSession(session)
     const seconds = secondsToLive(session)
-    if (!isAlive(seconds)) return remove(given, (key) => client.del(key))
+    if (!isAlive(seconds)) return remove(given, (key) => client.del(key)).then(deleted)
     const sid = hashing ? await homes.settle(given, session, seconds, 'set') : given
-    if (sid === undefined) return
+    if (sid === undefined) return 'stale'
     const snapshot = snapshots.as(session, sid)
     if (snapshot?.base !== undefined) return saveLoaded(sid, session, seconds, snapshot)
     if (snapshot) return writeIfPresent(sid, session, seconds)
     await writeNew(sid, session, seconds)
+    return 'written'
   }
 
   /** A session the store never handed out (new, or a plain object): written whole, as it is. */
@@ -136,7 +138,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   }
 
   /** A session read in bulk: written whole, only while it exists, and filed under its user once written. */
-  async function writeIfPresent(sid: string, session: SessionRecord, seconds: number): Promise<void> {
+  async function writeIfPresent(sid: string, session: SessionRecord, seconds: number): Promise<'written' | 'stale'> {
     const text = toText(session, sid)
     const owner = users.ownerOf(session)
     const expiry = expiryFor(seconds)
@@ -147,10 +149,11 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       if (moved) return writeIfPresent(moved.id, session, seconds)
       lazyTouch.forget(sid)
       events.staleSession({ operation: 'set' })
-      return
+      return 'stale'
     }
     await users.record(owner, sid, expiry)
     wrote(sid, session, text, seconds, since)
+    return 'written'
   }
 
   // Saved again in the same request (req.session.save(), then the end of the request), it is no longer new.
@@ -196,29 +199,36 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     events,
   })
 
-  async function touch(given: string, session: SessionRecord): Promise<void> {
+  // Resolves to what it did (the outcome its tracing channel tells); the store's touch() answers nothing.
+  async function touch(given: string, session: SessionRecord): Promise<TouchOutcome> {
     requireSid(given)
     requireSession(session)
-    if (ignoresTouch) return
+    if (ignoresTouch) return 'skipped'
     const seconds = secondsToLive(session)
     // A non-positive expiry deletes the key, as set() would.
-    if (!isAlive(seconds)) return remove(given, (key) => client.expire(key, 0))
+    if (!isAlive(seconds)) return remove(given, (key) => client.expire(key, 0)).then(deleted)
     const sid = hashing ? await homes.settle(given, session, seconds, 'touch') : given
-    if (sid !== undefined) await extend(sid, session, seconds, 'touch')
+    return sid === undefined ? 'stale' : extend(sid, session, seconds, 'touch')
   }
 
   /**
    * Moves the key's expiry to `seconds` from now: a touch, or the save of a session whose data did not
    * change. EXPIRE never creates a key, so a session destroyed meanwhile stays destroyed.
    */
-  async function extend(sid: string, session: SessionRecord, seconds: number, operation: 'set' | 'touch') {
+  async function extend(
+    sid: string,
+    session: SessionRecord,
+    seconds: number,
+    operation: 'set' | 'touch',
+  ): Promise<TouchOutcome> {
     const snapshot = snapshots.as(session, sid)
     // Loaded from outdated text (an old secret or format): written anew instead, so that visits move it.
-    if (snapshot?.outdated && (await rewroteOnVisit(sid, session, seconds, snapshot, operation))) return
+    const rewritten = snapshot?.outdated && (await rewroteOnVisit(sid, session, seconds, snapshot, operation))
+    if (rewritten) return rewritten
     // Without a TTL there is nothing to move: the key lives until it is destroyed.
-    if (settings.disableTTL) return
+    if (settings.disableTTL) return 'skipped'
     // The key (and the index entry, written with the same expiry) already lives almost as long as a touch would make it.
-    if (lazyTouch.canSkipTouch(sid, seconds)) return
+    if (lazyTouch.canSkipTouch(sid, seconds)) return 'skipped'
     // The index is re-scored too (and learns of sessions saved before it existed).
     const owner = users.ownerOf(session)
     const since = lazyTouch.now()
@@ -226,14 +236,14 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     const extended = await withIndexUpdate(client.expire(keyOf(sid), seconds), recorded)
     if (Number(extended) === 1) {
       lazyTouch.wrote(sid, undefined, seconds, since)
-      return
+      return 'touched'
     }
-    await stale(owner, sid, recorded, operation, session, seconds)
+    return stale(owner, sid, recorded, operation, session, seconds)
   }
 
   /**
    * The touch (or unchanged save) of a session loaded from outdated text: one compare-and-set of the loaded
-   * text to the same data written anew, instead of EXPIRE. False when it wrote nothing and the EXPIRE is
+   * text to the same data written anew, instead of EXPIRE. Undefined when it wrote nothing and the EXPIRE is
    * still due: another request wrote the session since it was loaded (its text stays), or it cannot be encoded.
    */
   async function rewroteOnVisit(
@@ -242,21 +252,23 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     seconds: number,
     snapshot: Snapshot,
     operation: 'set' | 'touch',
-  ): Promise<boolean> {
+  ): Promise<TouchOutcome | undefined> {
     let text: string
     try {
       text = await rewrites.sameDataAnew(snapshot)
     } catch {
-      return false
+      return undefined
     }
     const owner = users.ownerOf(session)
     const since = lazyTouch.now()
     const expiry = expiryFor(seconds)
     const recorded = users.record(owner, sid, expiry)
     const outcome = await withIndexUpdate(rewrites.replace(snapshot, text, expiry), recorded)
-    if ('written' in outcome) wrote(sid, session, text, seconds, since)
-    else if ('gone' in outcome) await stale(owner, sid, recorded, operation, session, seconds)
-    return !('storedNow' in outcome)
+    if ('written' in outcome) {
+      wrote(sid, session, text, seconds, since)
+      return 'rewritten'
+    }
+    return 'gone' in outcome ? stale(owner, sid, recorded, operation, session, seconds) : undefined
   }
 
   // The session's key is gone: destroyed, unless it moved to its hashed id meanwhile (hashed-ids).
@@ -267,13 +279,14 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     operation: 'set' | 'touch',
     session: SessionRecord,
     seconds: number,
-  ) {
+  ): Promise<TouchOutcome> {
     lazyTouch.forget(sid)
     // Were this to fail, the entry's next listing would find no session and prune it.
     await users.unrecord(owner, sid, recorded).catch(() => {})
     const moved = await homes.relocated(sid)
     if (moved) return extend(moved.id, session, seconds, operation)
     events.staleSession({ operation })
+    return 'stale'
   }
 
   /**
@@ -394,6 +407,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     snapshots,
   }
 }
+
+const deleted = () => 'deleted' as const
 
 // The answer is checked before ttlFor rounds it up: Math.ceil would make null 0 (and delete the session), '60' 60.
 function checkedTtl(ttl: (session: SessionRecord) => number): (session: SessionRecord) => number {

@@ -1,4 +1,6 @@
 import { type TracingChannel, tracingChannel } from 'node:diagnostics_channel'
+import type { SaveOutcome } from '../features/concurrent-saves/conditional-save.js'
+import type { TouchOutcome } from '../features/lazy-touch.js'
 import type { Callback } from '../helpers/session.js'
 
 /**
@@ -10,8 +12,10 @@ export interface StoreCallContext {
   readonly operation: string
   /** The store's key prefix: which store made the call, when an app has more than one. */
   readonly prefix: string
-  /** get(): 'hit' or 'miss'; set on asyncStart, for a call that succeeded. */
-  outcome?: 'hit' | 'miss'
+  /** 'koa' for a call of the Koa view (store.koa), on the same channels; absent for the store's own methods. */
+  readonly view?: 'koa'
+  /** What a call that succeeded did, set before asyncStart: get() 'hit' or 'miss', set() and touch() below. */
+  outcome?: 'hit' | 'miss' | SaveOutcome | TouchOutcome
   /** Why the call failed (ERR_STORE_TIMEOUT, ERR_STORE_NOT_CONNECTED, the client's error...); set on error. */
   error?: unknown
 }
@@ -31,8 +35,39 @@ export const TRACED_METHODS = [
   'rewriteOutdated',
 ] as const
 
-/** A call's arguments, the last one its callback if it has one; runs it and returns what the method returns. */
-export type Call = (args: unknown[]) => Promise<unknown> | undefined
+/**
+ * A call's arguments, the last one its callback if it has one; runs it and returns what the method returns.
+ * Given the context of a traced call, it tells it the call's outcome before answering (call-policy.ts).
+ */
+export type Call = (args: unknown[], context?: StoreCallContext) => Promise<unknown> | undefined
+
+/**
+ * What the caller gets from what the operation resolved to, telling a traced call's context its outcome on the
+ * way: set() and touch() resolve to their outcome and answer nothing, get() answers what it read.
+ */
+export type Answer = (value: unknown, context?: StoreCallContext) => unknown
+
+/** What a method answers its caller, given what its operation resolves to: set() and touch() answer nothing. */
+export type Answered<Result> = [Result] extends [SaveOutcome] ? undefined : Result
+
+const sameAnswer: Answer = (value) => value
+const readAnswer: Answer = (value, context) => {
+  if (context) context.outcome = value === null ? 'miss' : 'hit'
+  return value
+}
+export const outcomeOnly: Answer = (value, context) => {
+  if (context) context.outcome = value as SaveOutcome
+  return undefined
+}
+
+/** The method's answer: `name` as the store calls it ('koa.get' for the Koa view's). */
+export function answerFor(name: string): Answer {
+  const method = name.startsWith(KOA) ? name.slice(KOA.length) : name
+  if (method === 'get') return readAnswer
+  return method === 'set' || method === 'touch' ? outcomeOnly : sameAnswer
+}
+
+const KOA = 'koa.'
 
 /** One method's channel, for one store (its prefix). */
 export interface MethodTrace {
@@ -54,12 +89,16 @@ function channelFor(method: string): TracingChannel<StoreCallContext> {
   return channel
 }
 
-/** The method's trace, or undefined for a method that publishes none (the Koa view, for now). */
-export function methodTrace(method: string, prefix: string): MethodTrace | undefined {
+/**
+ * The method's trace, or undefined for a method that publishes none. The Koa view's methods ('koa.get') publish on
+ * the store's channels ('redis-session-store:get'), their context saying `view: 'koa'`.
+ */
+export function methodTrace(name: string, prefix: string): MethodTrace | undefined {
+  const koa = name.startsWith(KOA)
+  const method = koa ? name.slice(KOA.length) : name
   if (!(TRACED_METHODS as readonly string[]).includes(method)) return undefined
   const channel = channelFor(method)
   const { start, end, asyncStart, asyncEnd, error } = channel
-  const outcomeOf = method === 'get' ? (value: unknown) => (value === null ? 'miss' : 'hit') : undefined
   return {
     // TracingChannel.hasSubscribers is newer than Node 20.0 (the engines floor); its sub-channels' is not.
     observed: () =>
@@ -69,19 +108,17 @@ export function methodTrace(method: string, prefix: string): MethodTrace | undef
       asyncEnd.hasSubscribers ||
       error.hasSubscribers,
     run(args, call) {
-      const context: StoreCallContext = { operation: method, prefix }
-      const settled = (failure: unknown, value: unknown, failed: boolean) => {
-        if (failed) {
-          context.error = failure
-          error.publish(context)
-        } else if (outcomeOf) context.outcome = outcomeOf(value) as 'hit' | 'miss'
+      const context: StoreCallContext = koa ? { operation: method, prefix, view: 'koa' } : { operation: method, prefix }
+      const failed = (failure: unknown) => {
+        context.error = failure
+        error.publish(context)
       }
       const last = args[args.length - 1]
       if (typeof last === 'function') {
         const callback = last as Callback<unknown>
         // The call policy calls back exactly once (timeouts included) and drops a late reply, so this runs once.
         args[args.length - 1] = (failure: unknown, value?: unknown) => {
-          settled(failure, value, failure !== null && failure !== undefined)
+          if (failure !== null && failure !== undefined) failed(failure)
           asyncStart.runStores(context, () => {
             try {
               callback(failure, value)
@@ -95,13 +132,12 @@ export function methodTrace(method: string, prefix: string): MethodTrace | undef
       const promise = runBetweenStartAndEnd(channel, context, args, call) as Promise<unknown>
       return promise.then(
         (value) => {
-          settled(undefined, value, false)
           asyncStart.publish(context)
           asyncEnd.publish(context)
           return value
         },
         (failure: unknown) => {
-          settled(failure, undefined, true)
+          failed(failure)
           asyncStart.publish(context)
           asyncEnd.publish(context)
           throw failure
@@ -121,7 +157,7 @@ function runBetweenStartAndEnd(
 ): Promise<unknown> | undefined {
   return start.runStores(context, () => {
     try {
-      return call(args)
+      return call(args, context)
     } finally {
       end.publish(context)
     }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import type { SessionClient } from '../../client/types.js'
 import { storeError } from '../../helpers/errors.js'
 import type { SessionRecord } from '../../helpers/session.js'
-import type { TouchMemory } from '../lazy-touch.js'
+import type { TouchMemory, TouchOutcome } from '../lazy-touch.js'
 import { withIndexUpdate } from '../user-sessions/with-index-update.js'
 import { changedKeys, contestedKeys, cookieChanged, withChanges } from './changes.js'
 import { compareAndSet } from './compare-and-set.js'
@@ -14,6 +14,13 @@ import type { Snapshot, SnapshotMemory } from './snapshot.js'
  * a page that fires a few dozen requests at once (each saving the session) merges them all.
  */
 export const MAX_SAVE_ATTEMPTS = 64
+
+/**
+ * What a set() did, as its tracing channel tells: `'written'`; `'merged'` (written on top of another request's
+ * save, both requests' changes kept); `'conflict'` (merged, and both changed the same keys: this save's values
+ * kept, as the store's 'conflict' event says); or, for unchanged data, what its touch did.
+ */
+export type SaveOutcome = 'written' | 'merged' | 'conflict' | TouchOutcome
 
 type Fields = SessionRecord & Record<string, unknown>
 
@@ -42,7 +49,7 @@ export interface ConditionalSaveParts {
   expiryFor(seconds: number): number | undefined
   lazyTouch: TouchMemory
   /** The touch of a session whose data did not change. */
-  extend(sid: string, session: SessionRecord, seconds: number, operation: 'set'): Promise<void>
+  extend(sid: string, session: SessionRecord, seconds: number, operation: 'set'): Promise<TouchOutcome>
   /** Where a session whose key is gone lives now, if it was moved to another key (hashed-ids). */
   relocated?(sid: string): Promise<{ id: string; text: string } | undefined>
   events: {
@@ -59,7 +66,12 @@ export interface ConditionalSaveParts {
 export function conditionalSave(parts: ConditionalSaveParts) {
   const { client, keyOf, encode, decode, lazyTouch, events } = parts
 
-  return async function saveLoaded(loadedAs: string, session: SessionRecord, seconds: number, snapshot: Snapshot) {
+  return async function saveLoaded(
+    loadedAs: string,
+    session: SessionRecord,
+    seconds: number,
+    snapshot: Snapshot,
+  ): Promise<SaveOutcome> {
     let sid = loadedAs
     const saving = session as Fields
     let own = encode(session, sid)
@@ -106,8 +118,11 @@ export function conditionalSave(parts: ConditionalSaveParts) {
         if (owner !== storedOwner) await parts.record(owner, sid, expiry)
         parts.snapshots.remember(session, { sid, base: own, stored: text })
         lazyTouch.wrote(sid, text, seconds, since)
-        if (contested.size > 0) events.conflict({ keys: [...contested] })
-        return
+        if (contested.size > 0) {
+          events.conflict({ keys: [...contested] })
+          return 'conflict'
+        }
+        return attempt > 1 ? 'merged' : 'written'
       }
       let storedText: string
       if ('gone' in outcome) {
@@ -152,6 +167,7 @@ export function conditionalSave(parts: ConditionalSaveParts) {
     lazyTouch.forget(sid)
     await parts.unrecord(owner, sid, recorded).catch(() => {})
     events.staleSession({ operation: 'set' })
+    return 'stale' as const
   }
 
   // What another version of the application wrote and this one cannot read is replaced by this save whole.

@@ -44,7 +44,7 @@ export interface HashedIdMovesParts {
   record(owner: string | undefined, id: string, seconds: number | undefined): Promise<string> | undefined
   forget(owner: string | undefined, id: string): Promise<void>
   /** The conditional save of a session loaded from `snapshot` (concurrent-saves). */
-  saveLoaded(id: string, session: SessionRecord, seconds: number, snapshot: Snapshot): Promise<void>
+  saveLoaded(id: string, session: SessionRecord, seconds: number, snapshot: Snapshot): Promise<unknown>
   snapshots: SnapshotMemory
   lazyTouch: TouchMemory
   expiryFor(seconds: number): number | undefined
