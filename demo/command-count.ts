@@ -3,6 +3,7 @@ import type { LuaScript } from '../src/client/lua-script.js'
 import { COMPARE_AND_SET, WRITE_IF_PRESENT } from '../src/features/concurrent-saves/compare-and-set.js'
 import { REWRITE_KEEPING_TTL } from '../src/features/concurrent-saves/rewrite-outdated.js'
 import {
+  DELETE_RETURNING,
   FORGET_SESSION,
   FORGET_UNCHANGED,
   LIST_PAGE,
@@ -37,6 +38,7 @@ const SCRIPTS: Record<string, LuaScript> = {
   RECORD_SESSION,
   LIST_PAGE,
   FORGET_UNCHANGED,
+  DELETE_RETURNING,
   FORGET_SESSION,
 }
 const SCRIPT_NAMES = new Map<string, string>()

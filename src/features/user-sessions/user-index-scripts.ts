@@ -62,6 +62,13 @@ end
 return removed
 `)
 
+/** KEYS[1]: a session's key, deleted; answers the text it held (false when there was none), for its owner's index. */
+export const DELETE_RETURNING = luaScript(`
+local text = redis.call('GET', KEYS[1])
+if text then redis.call('DEL', KEYS[1]) end
+return text
+`)
+
 /** ARGV[1]: a session id, taken out of the index. */
 export const FORGET_SESSION = luaScript(`return redis.call('ZREM', KEYS[1], ARGV[1])`)
 

@@ -3,7 +3,14 @@ import { describe, RevokeIncompleteError, storeError } from '../../helpers/error
 import { keyFor } from '../../helpers/keys.js'
 import { scanPages } from '../../helpers/scan.js'
 import type { Callback, SessionRecord } from '../../helpers/session.js'
-import { FORGET_BATCH, FORGET_SESSION, FORGET_UNCHANGED, LIST_PAGE, RECORD_SESSION } from './user-index-scripts.js'
+import {
+  DELETE_RETURNING,
+  FORGET_BATCH,
+  FORGET_SESSION,
+  FORGET_UNCHANGED,
+  LIST_PAGE,
+  RECORD_SESSION,
+} from './user-index-scripts.js'
 
 /** The option that names a session's user; undefined (or null) when nobody is signed in. */
 export type UserIdOption = (session: SessionRecord) => string | undefined
@@ -118,6 +125,25 @@ export function userIndexFor(settings: UserIndexSettings) {
   /** Takes the session out of its user's index, whatever its score: it now lives under another id (hashed-ids). */
   async function forget(owner: string | undefined, sid: string): Promise<void> {
     if (owner !== undefined) await client.evalOnKey(FORGET_SESSION, indexKeyOf(owner), [sid])
+  }
+
+  /**
+   * destroy() of the session at `key` (stored id `sid`): the key is deleted as DEL would, and its id taken out of its
+   * user's index, so that an index never keeps ids of sessions signed out (with disableTTL nothing else would ever
+   * prune them, and the index, emptied, goes with the user's last session). One round trip more for a signed-in session.
+   */
+  async function destroyFiled(key: string, sid: string): Promise<void> {
+    const text = await client.evalOnKey(DELETE_RETURNING, key, [])
+    if (typeof text !== 'string' && !Buffer.isBuffer(text)) return
+    let owner: string | undefined
+    try {
+      const session = await settings.read(String(text), sid)
+      owner = session ? ownerOf(session) : undefined
+    } catch {
+      // An owner this version cannot tell: its entry stays until a listing prunes it.
+    }
+    // The session is destroyed either way; an entry left behind is pruned by the next listing.
+    if (owner !== undefined) await forget(owner, sid).catch(() => {})
   }
 
   /**
@@ -273,7 +299,7 @@ export function userIndexFor(settings: UserIndexSettings) {
     }
   }
 
-  return { ownerOf, record, unrecord, forget, userSessions, destroyUserSessions, clear }
+  return { ownerOf, record, unrecord, forget, destroyFiled, userSessions, destroyUserSessions, clear }
 }
 
 type KeyOf = (id: string) => string
