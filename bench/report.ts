@@ -4,6 +4,7 @@ import type { ExpressResult } from './express.js'
 import type { CommandTimeoutResult, OperationsResult, VariantsResult } from './operations.js'
 import type { SavesResult } from './saves.js'
 import type { TracingResult } from './tracing.js'
+import type { UserIndexResult } from './user-index.js'
 
 export interface Results {
   date: string
@@ -17,6 +18,7 @@ export interface Results {
   express: ExpressResult[]
   bulk: BulkResult[]
   cluster: ClusterResult[]
+  userIndex?: UserIndexResult
 }
 
 // NaN (no figure) comes back from results.json as null.
@@ -100,6 +102,20 @@ export function markdownTables(results: Results): string {
         )
       }
     }
+  }
+  if (results.userIndex) {
+    const u = results.userIndex
+    lines.push(
+      '',
+      `| one user with ${cell(u.sessions)} sessions | time | worst GET of another client (target < 25 ms) |`,
+      '|---|---:|---:|',
+      `| userSessions() | ${cell(u.list.ms, ' ms')} | ${cell(u.list.worstGetMs, ' ms')} |`,
+      `| destroyUserSessions() | ${cell(u.revoke.ms, ' ms')} | ${cell(u.revoke.worstGetMs, ' ms')} |`,
+      '',
+      '| set() at concurrency 64 | signed in | anonymous | signed in vs anonymous |',
+      '|---|---:|---:|---:|',
+      `| this store | ${cell(Math.round(u.saves.signedIn), '/s')} | ${cell(Math.round(u.saves.anonymous), '/s')} | ${cell(u.saves.signedInVsAnonymous, 'x')} |`,
+    )
   }
   return `${lines.join('\n')}\n`
 }

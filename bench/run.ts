@@ -11,8 +11,9 @@ import { markdownTables, type Results } from './report.js'
 import { benchSaves } from './saves.js'
 import { quick } from './settings.js'
 import { benchTracing } from './tracing.js'
+import { benchUserIndex } from './user-index.js'
 
-// BENCH_ONLY=operations,tracing,saves,express,bulk,cluster reruns some scenarios and keeps the others' results from the last run.
+// BENCH_ONLY=operations,tracing,saves,express,bulk,cluster,userIndex reruns some scenarios and keeps the others' results from the last run.
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (scenario: string) => !only || only.includes(scenario)
 
@@ -53,6 +54,11 @@ try {
     express: wanted('express') ? await benchExpress(server) : (previous.express ?? []),
     bulk: wanted('bulk') ? await benchBulk(server) : (previous.bulk ?? []),
     cluster: wanted('cluster') ? await benchCluster() : Array.isArray(previous.cluster) ? previous.cluster : [],
+    ...(wanted('userIndex')
+      ? { userIndex: await benchUserIndex(server) }
+      : previous.userIndex
+        ? { userIndex: previous.userIndex }
+        : {}),
   }
   const tables = markdownTables(results)
   console.log(tables)

@@ -8,6 +8,7 @@ export const settings = quick
       express: { seconds: 1, connections: 16, sessions: 50, rounds: 2 },
       bulk: { sizes: [1_000, 5_000], clearSizes: [1_000, 5_000, 10_000], rounds: 2 },
       cluster: { sessions: 1_000 },
+      userIndex: { sessions: 3_000, rounds: 1 },
     }
   : {
       rounds: 10,
@@ -15,6 +16,7 @@ export const settings = quick
       express: { seconds: 2, connections: 16, sessions: 200, rounds: 6 },
       bulk: { sizes: [10_000, 100_000], clearSizes: [10_000, 100_000, 200_000], rounds: 3 },
       cluster: { sessions: 20_000 },
+      userIndex: { sessions: 30_000, rounds: 3 },
     }
 
 export const CONCURRENCIES = [1, 64] as const

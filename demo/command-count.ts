@@ -3,9 +3,10 @@ import type { LuaScript } from '../src/client/lua-script.js'
 import { COMPARE_AND_SET, WRITE_IF_PRESENT } from '../src/features/concurrent-saves/compare-and-set.js'
 import { REWRITE_KEEPING_TTL } from '../src/features/concurrent-saves/rewrite-outdated.js'
 import {
+  DELETE_RETURNING,
   FORGET_SESSION,
   FORGET_UNCHANGED,
-  LIST_SESSIONS,
+  LIST_PAGE,
   RECORD_SESSION,
 } from '../src/features/user-sessions/user-index-scripts.js'
 
@@ -27,7 +28,7 @@ const METHOD_COMMANDS: Record<string, string> = {
   mGet: 'MGET',
   unlink: 'UNLINK',
 }
-const READS = new Set(['GET', 'MGET', 'SCAN', 'EXISTS', 'TTL', 'PTTL', 'ZRANGE', 'ZSCORE', 'ZCARD', 'TIME'])
+const READS = new Set(['GET', 'MGET', 'SCAN', 'EXISTS', 'TTL', 'PTTL', 'ZRANGE', 'ZSCORE', 'ZCARD', 'ZSCAN', 'TIME'])
 
 // The scripts the demo's store runs, by digest, so that an EVALSHA says which one it was.
 const SCRIPTS: Record<string, LuaScript> = {
@@ -35,8 +36,9 @@ const SCRIPTS: Record<string, LuaScript> = {
   WRITE_IF_PRESENT,
   REWRITE_KEEPING_TTL,
   RECORD_SESSION,
-  LIST_SESSIONS,
+  LIST_PAGE,
   FORGET_UNCHANGED,
+  DELETE_RETURNING,
   FORGET_SESSION,
 }
 const SCRIPT_NAMES = new Map<string, string>()

@@ -305,11 +305,16 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     return true
   }
 
+  // With userId, the session's id also leaves its user's index (user-index.ts); without, just DEL.
+  const destroyKey = settings.userId
+    ? (key: string) => users.destroyFiled(key, sidOf(key))
+    : (key: string) => client.del(key)
+
   async function destroy(given: string): Promise<void> {
     requireSid(given)
-    if (hashing) return remove(given, (key) => client.del(key))
+    if (hashing) return remove(given, destroyKey)
     lazyTouch.forget(given)
-    await client.del(keyOf(given))
+    await destroyKey(keyOf(given))
   }
 
   // Every key the session may be under, raw before hashed: a move that then finds its raw key gone (hashed-ids)

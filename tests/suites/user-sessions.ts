@@ -73,6 +73,20 @@ export function userSessionsSuite(name: string, target: RedisTarget) {
     assert.equal(await store.userSessions('ada'), ['b'])
   })
 
+  test("destroy() takes the session out of its user's index; with disableTTL the index goes with the last session", async () => {
+    const { prefix, store, indexOf } = storeWith()
+    for (const sid of ['a', 'b']) await store.set(sid, sessionFor({ user: 'ada' }))
+    await store.destroy('a')
+    assert.equal(await redis.zRange(indexOf('ada'), 0, -1), ['b'])
+    assert.is(await redis.exists(`${prefix}a`), false)
+    const forever = storeWith({ disableTTL: true })
+    for (const sid of ['x', 'y']) await forever.store.set(sid, sessionFor({ user: 'ada' }))
+    await forever.store.set('anonymous', sessionFor())
+    for (const sid of ['x', 'y', 'anonymous', 'never-was']) await forever.store.destroy(sid)
+    assert.is(await redis.exists(forever.indexOf('ada')), false)
+    assert.equal(await redis.keys().then((keys) => keys.filter((key) => key.startsWith(forever.prefix))), [])
+  })
+
   test('destroys every session of the user, and only those, resolving to how many', async () => {
     const { prefix, store } = storeWith()
     for (const sid of ['a1', 'a2', 'a3']) await store.set(sid, sessionFor({ user: 'ada' }))

@@ -13,9 +13,12 @@ import { luaScript } from '../../client/lua-script.js'
 /** Scores of sessions without a TTL (disableTTL): above any real expiry (2^31 s from now), still growing. */
 const FOREVER = 1e13
 
+/** Expired ids dropped per write at most: a write never stalls Redis however many have expired since the last one. */
+export const PRUNE_BATCH = 100
+
 /**
  * ARGV[1]: the session id; ARGV[2]: milliseconds the session lives, or 'forever'. Adds (or re-scores)
- * the id, drops ids whose sessions have expired, and makes the index expire with its longest session.
+ * the id, drops (at most PRUNE_BATCH) ids whose sessions have expired, and makes the index expire with its longest session.
  * Answers the score it gave, for a removal conditional on it.
  */
 export const RECORD_SESSION = luaScript(`
@@ -26,7 +29,8 @@ if ARGV[2] ~= 'forever' then score = now + tonumber(ARGV[2]) end
 local previous = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
 if previous and previous ~= math.huge and previous >= score then score = previous + 1 end
 redis.call('ZADD', KEYS[1], score, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now, 'LIMIT', 0, ${PRUNE_BATCH})
+if #expired > 0 then redis.call('ZREM', KEYS[1], unpack(expired)) end
 local longest = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2])
 if longest >= ${FOREVER} then
   redis.call('PERSIST', KEYS[1])
@@ -36,8 +40,12 @@ end
 return string.format('%.17g', score)
 `)
 
-/** Every session id in the index, each followed by its score. */
-export const LIST_SESSIONS = luaScript(`return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')`)
+/**
+ * ARGV[1]: a ZSCAN cursor ('0' to start); ARGV[2]: the COUNT hint. One page of the index: the next cursor, and ids
+ * each followed by its score. ZSCAN returns every member present throughout, however many are removed or re-scored
+ * meanwhile (paging by rank would skip some as pruning shifts the ranks), sometimes one twice.
+ */
+export const LIST_PAGE = luaScript(`return redis.call('ZSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])`)
 
 /**
  * ARGV: pairs of a session id and the score it had when the caller looked (at least one pair). Takes out
@@ -52,6 +60,13 @@ for i = 1, #ARGV, 2 do
   end
 end
 return removed
+`)
+
+/** KEYS[1]: a session's key, deleted; answers the text it held (false when there was none), for its owner's index. */
+export const DELETE_RETURNING = luaScript(`
+local text = redis.call('GET', KEYS[1])
+if text then redis.call('DEL', KEYS[1]) end
+return text
 `)
 
 /** ARGV[1]: a session id, taken out of the index. */

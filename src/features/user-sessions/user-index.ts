@@ -3,7 +3,14 @@ import { describe, RevokeIncompleteError, storeError } from '../../helpers/error
 import { keyFor } from '../../helpers/keys.js'
 import { scanPages } from '../../helpers/scan.js'
 import type { Callback, SessionRecord } from '../../helpers/session.js'
-import { FORGET_BATCH, FORGET_SESSION, FORGET_UNCHANGED, LIST_SESSIONS, RECORD_SESSION } from './user-index-scripts.js'
+import {
+  DELETE_RETURNING,
+  FORGET_BATCH,
+  FORGET_SESSION,
+  FORGET_UNCHANGED,
+  LIST_PAGE,
+  RECORD_SESSION,
+} from './user-index-scripts.js'
 
 /** The option that names a session's user; undefined (or null) when nobody is signed in. */
 export type UserIdOption = (session: SessionRecord) => string | undefined
@@ -120,7 +127,64 @@ export function userIndexFor(settings: UserIndexSettings) {
     if (owner !== undefined) await client.evalOnKey(FORGET_SESSION, indexKeyOf(owner), [sid])
   }
 
-  const listIndex = async (indexKey: string) => entriesOf(await client.evalOnKey(LIST_SESSIONS, indexKey, []))
+  /**
+   * destroy() of the session at `key` (stored id `sid`): the key is deleted as DEL would, and its id taken out of its
+   * user's index, so that an index never keeps ids of sessions signed out (with disableTTL nothing else would ever
+   * prune them, and the index, emptied, goes with the user's last session). One round trip more for a signed-in session.
+   */
+  async function destroyFiled(key: string, sid: string): Promise<void> {
+    const text = await client.evalOnKey(DELETE_RETURNING, key, [])
+    if (typeof text !== 'string' && !Buffer.isBuffer(text)) return
+    let owner: string | undefined
+    try {
+      const session = await settings.read(String(text), sid)
+      owner = session ? ownerOf(session) : undefined
+    } catch {
+      // An owner this version cannot tell: its entry stays until a listing prunes it.
+    }
+    // The session is destroyed either way; an entry left behind is pruned by the next listing.
+    if (owner !== undefined) await forget(owner, sid).catch(() => {})
+  }
+
+  /**
+   * The index page by page (ZSCAN, `scanCount` a page), never one command over the whole set: no command stalls Redis
+   * however many sessions the user has. An entry may come twice (ZSCAN), never not at all.
+   */
+  async function* indexPages(indexKey: string): AsyncIterable<IndexEntry[]> {
+    let cursor = '0'
+    do {
+      const reply = await client.evalOnKey(LIST_PAGE, indexKey, [cursor, String(settings.scanCount)])
+      const [next, flat] = Array.isArray(reply) ? reply : ['0', []]
+      cursor = String(next)
+      const entries = entriesOf(flat)
+      if (entries.length > 0) yield entries
+    } while (cursor !== '0')
+  }
+
+  /**
+   * Every page of the user's indexes, the current format's first (its entries carry their score, for pruning), then the
+   * earlier version's entries not listed in the current one (without a score: that key is never pruned).
+   */
+  async function* listedPages(userId: string, onIndexFailure?: (error: unknown) => void): AsyncIterable<Listed[]> {
+    const current = new Set<string>()
+    for (const [format, indexKey] of [indexKeyOf(userId), legacyIndexKeyOf(userId)].entries()) {
+      try {
+        for await (const page of indexPages(indexKey)) {
+          const listed: Listed[] = []
+          for (const entry of page) {
+            if (format === 0) {
+              current.add(entry.sid)
+              listed.push(entry)
+            } else if (!current.has(entry.sid)) listed.push({ sid: entry.sid, score: undefined })
+          }
+          if (listed.length > 0) yield listed
+        }
+      } catch (error) {
+        if (!onIndexFailure) throw error
+        onIndexFailure(error)
+      }
+    }
+  }
 
   /**
    * What a listed session is, judged by its stored text: the user's; 'gone' (expired, destroyed, or another user's
@@ -137,18 +201,19 @@ export function userIndexFor(settings: UserIndexSettings) {
   async function userSessions(userId: string): Promise<string[]> {
     requireEnabled('userSessions')
     requireUserId(userId)
-    const listed = merged(await Promise.all([listIndex(indexKeyOf(userId)), listIndex(legacyIndexKeyOf(userId))]))
-    if (listed.length === 0) return []
-    const texts = await client.getMany(listed.map((entry) => sessionKeyOf(entry.sid)))
-    const theirs: string[] = []
-    const gone: Listed[] = []
-    for (const [i, entry] of listed.entries()) {
-      const verdict = await verdictOf(userId, entry.sid, texts[i])
-      if (verdict === 'theirs') theirs.push(entry.sid)
-      if (verdict === 'gone') gone.push(entry)
+    const theirs = new Set<string>()
+    for await (const page of listedPages(userId)) {
+      const fresh = page.filter((entry) => !theirs.has(entry.sid))
+      const texts = await client.getMany(fresh.map((entry) => sessionKeyOf(entry.sid)))
+      const gone: Listed[] = []
+      for (const [i, entry] of fresh.entries()) {
+        const verdict = await verdictOf(userId, entry.sid, texts[i])
+        if (verdict === 'theirs') theirs.add(entry.sid)
+        if (verdict === 'gone') gone.push(entry)
+      }
+      await forgetUnchanged(indexKeyOf(userId), gone)
     }
-    await forgetUnchanged(indexKeyOf(userId), gone)
-    return theirs
+    return [...theirs]
   }
 
   /**
@@ -162,18 +227,22 @@ export function userIndexFor(settings: UserIndexSettings) {
     const except = exceptOption(options)
     const kept = except === undefined ? [] : settings.storedIdsOf(except)
     const failures = failureCount()
-    const lists = await Promise.all([indexKeyOf(userId), legacyIndexKeyOf(userId)].map(failures.caught(listIndex)))
-    const { doomed, gone } = await judged(userId, merged(lists.map((list) => list ?? [])), kept, failures)
-    // Sessions first: were the index emptied first and the delete then failed, they would live on unlisted.
-    const removed = await perKey(
-      doomed.map((entry) => sessionKeyOf(entry.sid)),
-      removeAll,
-    )
-    const destroyed = doomed.filter((_, i) => failures.passed(removed[i] as Outcome<unknown>))
-    // A failure here leaves entries whose sessions are gone: the next listing prunes them.
-    await forgetUnchanged(indexKeyOf(userId), [...destroyed, ...gone]).catch(() => {})
-    if (failures.count > 0) throw new RevokeIncompleteError(destroyed.length, failures.count, failures.first)
-    return destroyed.length
+    let destroyedCount = 0
+    // Page by page: read, destroy, then prune. A session destroyed on one page reads as gone should it come again.
+    for await (const page of listedPages(userId, failures.add)) {
+      const { doomed, gone } = await judged(userId, uniqueBySid(page), kept, failures)
+      // Sessions first: were the index emptied first and the delete then failed, they would live on unlisted.
+      const removed = await perKey(
+        doomed.map((entry) => sessionKeyOf(entry.sid)),
+        removeAll,
+      )
+      const destroyed = doomed.filter((_, i) => failures.passed(removed[i] as Outcome<unknown>))
+      destroyedCount += destroyed.length
+      // A failure here leaves entries whose sessions are gone: the next listing prunes them.
+      await forgetUnchanged(indexKeyOf(userId), [...destroyed, ...gone]).catch(() => {})
+    }
+    if (failures.count > 0) throw new RevokeIncompleteError(destroyedCount, failures.count, failures.first)
+    return destroyedCount
   }
 
   /** The listed sessions to destroy (all but the ids of `except` that are not gone), and those gone; a failed read is counted. */
@@ -230,7 +299,7 @@ export function userIndexFor(settings: UserIndexSettings) {
     }
   }
 
-  return { ownerOf, record, unrecord, forget, userSessions, destroyUserSessions, clear }
+  return { ownerOf, record, unrecord, forget, destroyFiled, userSessions, destroyUserSessions, clear }
 }
 
 type KeyOf = (id: string) => string
@@ -312,15 +381,12 @@ interface Listed {
   score: string | undefined
 }
 
-/** Every session id of the current index and the earlier version's, once. */
-function merged([current, legacy]: IndexEntry[][]): Listed[] {
-  const listed = new Map<string, Listed>()
-  for (const entry of current ?? []) listed.set(entry.sid, entry)
-  for (const { sid } of legacy ?? []) if (!listed.has(sid)) listed.set(sid, { sid, score: undefined })
-  return [...listed.values()]
+/** A page's entries, each id once (ZSCAN may return one twice). */
+function uniqueBySid(page: readonly Listed[]): Listed[] {
+  return [...new Map(page.map((entry) => [entry.sid, entry])).values()]
 }
 
-// ZRANGE WITHSCORES: id, score, id, score... A client with a Buffer type mapping answers with Buffers; both are text.
+// ZSCAN's members: id, score, id, score... A client with a Buffer type mapping answers with Buffers; both are text.
 function entriesOf(reply: unknown): IndexEntry[] {
   if (!Array.isArray(reply)) return []
   const entries: IndexEntry[] = []

@@ -1,0 +1,102 @@
+import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
+import { createRedisStore } from '../src/index.js'
+import { type Address, connect, type NodeRedis } from './clients.js'
+import { sampleSession, timed } from './operations.js'
+import { startProbe } from './probe-process.js'
+import { alternate, medianOf, medianRates, ratio, round } from './rounds.js'
+import { settings } from './settings.js'
+
+const PREFIX = 'users:'
+const USER = 'bot'
+
+export interface UserIndexResult {
+  /** How many sessions the one user has. */
+  sessions: number
+  /** Medians over the rounds: time taken, and the slowest GET another client saw meanwhile (target < 25 ms). */
+  list: { ms: number; worstGetMs: number }
+  revoke: { ms: number; worstGetMs: number }
+  /** set() of a signed-in session (with its index update) and of an anonymous one, ops/s at concurrency 64. */
+  saves: { signedIn: number; anonymous: number; signedInVsAnonymous: number }
+}
+
+/** One user with very many sessions: listing and revoking them beside a probe's GETs; the signed-in save's cost. */
+export async function benchUserIndex(server: Address): Promise<UserIndexResult> {
+  const setup = await connect(server)
+  const userOf = (session: unknown) => (session as { userId?: string }).userId
+  const store = createRedisStore({ client: await connect(server), prefix: PREFIX, userId: userOf })
+  const { sessions, rounds } = settings.userIndex
+  const probe = await startProbe(server)
+  const list: Array<{ ms: number; worstGetMs: number }> = []
+  const revoke: Array<{ ms: number; worstGetMs: number }> = []
+  try {
+    for (let r = 0; r < rounds; r++) {
+      await setup.flushAll()
+      await filed(setup, sessions)
+      for (const [samples, work, expected] of [
+        [list, async () => (await store.userSessions(USER)).length, sessions],
+        [revoke, () => store.destroyUserSessions(USER), sessions],
+      ] as const) {
+        await probe.reset()
+        const started = performance.now()
+        const count = await work()
+        const ms = performance.now() - started
+        const { worstMs } = await probe.report()
+        if (count !== expected) console.warn(`[bench] user index: ${count} of ${expected} sessions`)
+        samples.push({ ms, worstGetMs: worstMs })
+      }
+      const left = await setup.dbSize()
+      if (left > 1) console.warn(`[bench] user index: revoking left ${left} keys`)
+    }
+  } finally {
+    await probe.stop()
+  }
+  await setup.flushAll()
+  // A fresh object a call: the same object saved again would be a loaded session's unchanged save (an EXPIRE).
+  // Signed-in sessions spread over a thousand users, as a site's are.
+  const signedIn = (i: number) => ({ ...sampleSession(), userId: `user${i % 1_000}` })
+  const count = settings.operations.count[64] ?? 5_000
+  const rates = medianRates(
+    await alternate(
+      [
+        { name: 'signedIn', round: () => timed(count, 64, (i) => store.set(`in${i}`, signedIn(i))) },
+        { name: 'anonymous', round: () => timed(count, 64, (i) => store.set(`anon${i}`, sampleSession())) },
+      ],
+      settings.rounds,
+    ),
+  )
+  await setup.flushAll()
+  const medians = (samples: typeof list) => ({
+    ms: round(medianOf(samples, (s) => s.ms)),
+    worstGetMs: round(
+      medianOf(samples, (s) => s.worstGetMs),
+      2,
+    ),
+  })
+  const result: UserIndexResult = {
+    sessions,
+    list: medians(list),
+    revoke: medians(revoke),
+    saves: {
+      signedIn: rates.signedIn ?? Number.NaN,
+      anonymous: rates.anonymous ?? Number.NaN,
+      signedInVsAnonymous: ratio(rates.signedIn ?? Number.NaN, rates.anonymous ?? 0),
+    },
+  }
+  console.log('[bench] user index:', JSON.stringify(result))
+  return result
+}
+
+/** `size` sessions of one user as the store files them: each under its key, its id in the user's index. */
+async function filed(client: NodeRedis, size: number): Promise<void> {
+  const text = JSON.stringify({ ...sampleSession(), userId: USER })
+  const indexKey = `${userIndexPrefixFor(PREFIX)}${USER}`
+  const expiresAt = Date.now() + 86_400_000
+  for (let start = 0; start < size; start += 1_000) {
+    const multi = client.multi()
+    for (let i = start; i < Math.min(size, start + 1_000); i++) {
+      multi.set(`${PREFIX}u${i}`, text, { EX: 86_400 })
+      multi.zAdd(indexKey, { score: expiresAt + i, value: `u${i}` })
+    }
+    await multi.exec()
+  }
+}
