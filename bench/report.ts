@@ -78,14 +78,14 @@ export function markdownTables(results: Results): string {
   if (results.cluster.length > 0) {
     lines.push(
       '',
-      '| 3-master cluster | sessions | store | time | peak memory | outcome |',
-      '|---|---:|---|---:|---:|---|',
+      '| 3-master cluster | sessions | store (client) | time | peak memory | time vs connect-redis (node-redis 6) | outcome |',
+      '|---|---:|---|---:|---:|---:|---|',
     )
     for (const r of results.cluster) {
       for (const [name, sample] of Object.entries(r.contenders)) {
         const outcome = sample.error ? `fails: ${sample.error.replace(/\|/g, '/')}` : 'ok'
         lines.push(
-          `| ${r.operation} | ${cell(r.sessions)} | ${name} | ${cell(sample.ms, ' ms')} | +${cell(sample.peakMiB, ' MiB')} | ${outcome} |`,
+          `| ${r.operation} | ${cell(r.sessions)} | ${name} | ${cell(sample.ms, ' ms')} | +${cell(sample.peakMiB, ' MiB')} | ${cell(r.timeVsConnectRedis?.[name], 'x')} | ${outcome} |`,
         )
       }
     }
