@@ -1,6 +1,7 @@
 import type { BulkResult } from './bulk.js'
 import type { ClusterResult } from './cluster.js'
 import type { ExpressResult } from './express.js'
+import type { LazyTouchMemoryResult } from './memory.js'
 import type { CommandTimeoutResult, OperationsResult, VariantsResult } from './operations.js'
 import type { SavesResult } from './saves.js'
 
@@ -15,6 +16,7 @@ export interface Results {
   express: ExpressResult[]
   bulk: BulkResult[]
   cluster: ClusterResult[]
+  lazyTouchMemory?: LazyTouchMemoryResult
 }
 
 // NaN (no figure) comes back from results.json as null.
@@ -89,6 +91,15 @@ export function markdownTables(results: Results): string {
         )
       }
     }
+  }
+  if (results.lazyTouchMemory) {
+    const m = results.lazyTouchMemory
+    lines.push(
+      '',
+      '| lazy touch (touchAfter) memory | session size | heap growth | per session |',
+      '|---|---:|---:|---:|',
+      `| ${cell(m.sessions)} sessions | ${cell(m.sessionBytes, ' B')} | +${cell(m.heapGrowthMiB, ' MiB')} | ${cell(m.bytesPerSession, ' B')} |`,
+    )
   }
   return `${lines.join('\n')}\n`
 }

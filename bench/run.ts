@@ -6,12 +6,13 @@ import { connect, disconnectAll } from './clients.js'
 import { benchCluster } from './cluster.js'
 import { benchExpress } from './express.js'
 import { machine } from './machine.js'
+import { benchLazyTouchMemory } from './memory.js'
 import { benchCommandTimeout, benchDeadline, benchOperations } from './operations.js'
 import { markdownTables, type Results } from './report.js'
 import { benchSaves } from './saves.js'
 import { quick } from './settings.js'
 
-// BENCH_ONLY=operations,saves,express,bulk,cluster reruns some scenarios and keeps the others' results from the last run.
+// BENCH_ONLY=operations,saves,express,bulk,cluster,memory reruns some scenarios and keeps the others' results from the last run.
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (scenario: string) => !only || only.includes(scenario)
 
@@ -47,6 +48,11 @@ try {
     express: wanted('express') ? await benchExpress(server) : (previous.express ?? []),
     bulk: wanted('bulk') ? await benchBulk(server) : (previous.bulk ?? []),
     cluster: wanted('cluster') ? await benchCluster() : Array.isArray(previous.cluster) ? previous.cluster : [],
+    ...(wanted('memory')
+      ? { lazyTouchMemory: await benchLazyTouchMemory() }
+      : previous.lazyTouchMemory
+        ? { lazyTouchMemory: previous.lazyTouchMemory }
+        : {}),
   }
   const tables = markdownTables(results)
   console.log(tables)
