@@ -99,15 +99,19 @@ const mGetFromMaster = (send: SendCommand) => async (keys: readonly string[]) =>
   ((await send(['MGET', ...keys], keys[0])) as unknown[]).map(asText)
 
 // One server holds every key: a page is one MGET or one UNLINK, with no per-key slot arithmetic.
-function singleServerAdapter(kind: string, client: NodeRedisCommands, send: SendCommand): SessionClient {
+function singleServerAdapter(
+  kind: string,
+  client: NodeRedisCommands,
+  send: SendCommand,
+  getMany: SessionClient['getMany'] = async (keys) => (await client.mGet([...keys])).map(asText),
+): SessionClient {
   const adapter: SessionClient = {
     kind,
     spansNodes: false,
     ...commonCommands(client, CLIENT_CONNECTION_EVENTS),
-    getMany: async (keys) => (await client.mGet([...keys])).map(asText),
+    getMany,
     unlinkMany: (keys) => client.unlink([...keys]),
     scan: (match, count) => scanWith(send, match, count),
-    // Read through the adapter, so that a sentinel's reads, which replace getMany, go to its master too.
     scanShards: async (match, count) => [
       {
         pages: scanWith(send, match, count),
@@ -130,11 +134,7 @@ export function nodeRedisClientAdapter(client: NodeRedisClient, kind = 'node-red
 export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClient {
   // The master has every key; a replica could lag behind it. Whether the sentinel has a replica pool is not exposed.
   const send: SendCommand = (args) => client.sendCommand(false, args)
-  return {
-    ...singleServerAdapter('node-redis sentinel', client, send),
-    get: getFromMaster(send),
-    getMany: mGetFromMaster(send),
-  }
+  return { ...singleServerAdapter('node-redis sentinel', client, send, mGetFromMaster(send)), get: getFromMaster(send) }
 }
 
 // A cluster that reads from masters keeps its typed GET, which its client-side cache (node-redis 5, 6) can answer.
