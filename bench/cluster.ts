@@ -1,15 +1,22 @@
 import { RedisStore as ConnectRedisStore } from 'connect-redis'
-import { createCluster } from 'redis'
+import type { createCluster } from 'redis'
 import { createRedisStore } from '../src/index.js'
+import { type ClientHandle, type ClientLibrary, connectCluster } from '../tests/helpers/clients.js'
 import { startCluster } from '../tests/helpers/servers.js'
 import { measure } from './memory.js'
 import { sampleSession } from './operations.js'
-import { alternate, medianOf, round } from './rounds.js'
+import { alternate, medianOf, ratio, round } from './rounds.js'
 import { settings } from './settings.js'
 
 const PREFIX = 'cbulk:'
 const OPERATIONS = ['all', 'ids', 'length', 'clear'] as const
 type Operation = (typeof OPERATIONS)[number]
+
+/** connect-redis runs on node-redis only, and its whole-store MGET / DEL needs node-redis 6 to split it by slot. */
+export const CLUSTER_REFERENCE = 'connect-redis (node-redis 6)'
+export const CLUSTER_OURS = 'redis-session-store (node-redis 6)'
+/** This store on the other cluster clients, measured in the same rounds, beside its node-redis 6 figures. */
+const OTHER_LIBRARIES: ClientLibrary[] = ['node-redis 5', 'ioredis 6', 'iovalkey']
 
 export interface ClusterSample {
   ms: number
@@ -22,29 +29,33 @@ export interface ClusterResult {
   operation: Operation
   sessions: number
   contenders: Record<string, ClusterSample>
+  /** Each contender's median time divided by connect-redis's on node-redis 6 (lower is better). */
+  timeVsConnectRedis?: Record<string, number>
 }
 
 type Cluster = ReturnType<typeof createCluster>
 
-/** The bulk methods on a cluster of 3 masters (and 3 replicas): this store and connect-redis. */
+/** The bulk methods on a cluster of 3 masters (and 3 replicas): this store on each cluster client, and connect-redis. */
 export async function benchCluster(): Promise<ClusterResult[]> {
   const cluster = await startCluster()
-  const clients: Cluster[] = []
-  const connect = async () => {
-    const client = createCluster({ rootNodes: cluster.rootNodes.map((socket) => ({ socket })) }) as Cluster
-    client.on('error', (error: Error) => console.error('[bench] redis cluster:', error.message))
-    await client.connect()
-    clients.push(client)
-    return client
+  const handles: ClientHandle[] = []
+  const connect = async (library: ClientLibrary) => {
+    const handle = await connectCluster(library, cluster.rootNodes)
+    handles.push(handle)
+    return handle.client
   }
   try {
-    const setup = await connect()
-    const ours = createRedisStore({ client: await connect(), prefix: PREFIX })
-    const connectRedis = new ConnectRedisStore({ client: await connect(), prefix: PREFIX })
+    const setup = (await connect('node-redis 6')) as Cluster
+    const ours = createRedisStore({ client: await connect('node-redis 6'), prefix: PREFIX })
+    const connectRedis = new ConnectRedisStore({ client: (await connect('node-redis 6')) as Cluster, prefix: PREFIX })
     const stores = [
-      { name: 'redis-session-store', run: (operation: Operation) => ours[operation]() },
-      { name: 'connect-redis', run: (operation: Operation) => connectRedis[operation]() },
+      { name: CLUSTER_OURS, run: (operation: Operation) => ours[operation]() },
+      { name: CLUSTER_REFERENCE, run: (operation: Operation) => connectRedis[operation]() },
     ]
+    for (const library of OTHER_LIBRARIES) {
+      const store = createRedisStore({ client: await connect(library), prefix: PREFIX })
+      stores.push({ name: `redis-session-store (${library})`, run: (operation: Operation) => store[operation]() })
+    }
     const size = settings.cluster.sessions
     const results: ClusterResult[] = []
     for (const operation of OPERATIONS) {
@@ -63,7 +74,7 @@ export async function benchCluster(): Promise<ClusterResult[]> {
             }
           },
         })),
-        settings.bulk.rounds,
+        settings.cluster.rounds,
       )
       const contenders = Object.fromEntries(
         [...samples].map(([name, values]) => {
@@ -75,12 +86,16 @@ export async function benchCluster(): Promise<ClusterResult[]> {
           return [name, error ? { ...median, error } : median]
         }),
       )
+      const reference = contenders[CLUSTER_REFERENCE]?.ms ?? 0
+      const timeVsConnectRedis = Object.fromEntries(
+        Object.entries(contenders).map(([name, sample]) => [name, ratio(sample.ms, reference)]),
+      )
       console.log(`[bench] cluster ${operation} over ${size}:`, JSON.stringify(contenders))
-      results.push({ operation, sessions: size, contenders })
+      results.push({ operation, sessions: size, contenders, timeVsConnectRedis })
     }
     return results
   } finally {
-    for (const client of clients) await client.close().catch(() => {})
+    for (const handle of handles) await handle.close().catch(() => {})
     await cluster.stop()
   }
 }

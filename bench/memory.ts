@@ -65,3 +65,40 @@ export async function measure<T>(work: () => Promise<T>): Promise<Measured<T>> {
     clearInterval(sampler)
   }
 }
+
+export interface LazyTouchMemoryResult {
+  sessions: number
+  sessionBytes: number
+  /** How much the live heap grew with every session remembered for touchAfter. */
+  heapGrowthMiB: number
+  bytesPerSession: number
+}
+
+/** What the lazy-touch memory costs (touchAfter): sessions of 24 KB each read and touched once, the heap measured after a full collection. */
+export async function benchLazyTouchMemory(): Promise<LazyTouchMemoryResult> {
+  const { touchMemory } = await import('../src/features/lazy-touch.js')
+  const sessions = 8_000
+  const sessionBytes = 24 * 1024
+  const filler = 'x'.repeat(sessionBytes)
+  const remembered = touchMemory(60)
+  collect()
+  const before = process.memoryUsage().heapUsed
+  for (let i = 0; i < sessions; i++) {
+    const sid = `${i}`.padStart(32, 's')
+    // A flat text of its own, as each get() reads one from Redis.
+    remembered.read(sid, Buffer.from(`{"n":${i},"data":"${filler}"}`).toString())
+    remembered.wrote(sid, undefined, 3600, performance.now())
+  }
+  collect()
+  const grown = process.memoryUsage().heapUsed - before
+  // Used after the measurement, so that the memory is still alive when measured.
+  if (!remembered.canSkipTouch('0'.padStart(32, 's'), 3600)) console.warn('[bench] lazy touch forgot a session')
+  const result = {
+    sessions,
+    sessionBytes,
+    heapGrowthMiB: Number((grown / MiB).toFixed(1)),
+    bytesPerSession: Math.round(grown / sessions),
+  }
+  console.log('[bench] lazy touch memory:', JSON.stringify(result))
+  return result
+}

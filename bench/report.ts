@@ -1,6 +1,7 @@
 import type { BulkResult } from './bulk.js'
 import type { ClusterResult } from './cluster.js'
 import type { ExpressResult } from './express.js'
+import type { LazyTouchMemoryResult } from './memory.js'
 import type { CommandTimeoutResult, OperationsResult, VariantsResult } from './operations.js'
 import type { SavesResult } from './saves.js'
 import type { TracingResult } from './tracing.js'
@@ -19,6 +20,7 @@ export interface Results {
   bulk: BulkResult[]
   cluster: ClusterResult[]
   userIndex?: UserIndexResult
+  lazyTouchMemory?: LazyTouchMemoryResult
 }
 
 // NaN (no figure) comes back from results.json as null.
@@ -91,14 +93,14 @@ export function markdownTables(results: Results): string {
   if (results.cluster.length > 0) {
     lines.push(
       '',
-      '| 3-master cluster | sessions | store | time | peak memory | outcome |',
-      '|---|---:|---|---:|---:|---|',
+      '| 3-master cluster | sessions | store (client) | time | peak memory | time vs connect-redis (node-redis 6) | outcome |',
+      '|---|---:|---|---:|---:|---:|---|',
     )
     for (const r of results.cluster) {
       for (const [name, sample] of Object.entries(r.contenders)) {
         const outcome = sample.error ? `fails: ${sample.error.replace(/\|/g, '/')}` : 'ok'
         lines.push(
-          `| ${r.operation} | ${cell(r.sessions)} | ${name} | ${cell(sample.ms, ' ms')} | +${cell(sample.peakMiB, ' MiB')} | ${outcome} |`,
+          `| ${r.operation} | ${cell(r.sessions)} | ${name} | ${cell(sample.ms, ' ms')} | +${cell(sample.peakMiB, ' MiB')} | ${cell(r.timeVsConnectRedis?.[name], 'x')} | ${outcome} |`,
         )
       }
     }
@@ -115,6 +117,15 @@ export function markdownTables(results: Results): string {
       '| set() at concurrency 64 | signed in | anonymous | signed in vs anonymous |',
       '|---|---:|---:|---:|',
       `| this store | ${cell(Math.round(u.saves.signedIn), '/s')} | ${cell(Math.round(u.saves.anonymous), '/s')} | ${cell(u.saves.signedInVsAnonymous, 'x')} |`,
+    )
+  }
+  if (results.lazyTouchMemory) {
+    const m = results.lazyTouchMemory
+    lines.push(
+      '',
+      '| lazy touch (touchAfter) memory | session size | heap growth | per session |',
+      '|---|---:|---:|---:|',
+      `| ${cell(m.sessions)} sessions | ${cell(m.sessionBytes, ' B')} | +${cell(m.heapGrowthMiB, ' MiB')} | ${cell(m.bytesPerSession, ' B')} |`,
     )
   }
   return `${lines.join('\n')}\n`

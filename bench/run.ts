@@ -6,6 +6,7 @@ import { connect, disconnectAll } from './clients.js'
 import { benchCluster } from './cluster.js'
 import { benchExpress } from './express.js'
 import { machine } from './machine.js'
+import { benchLazyTouchMemory } from './memory.js'
 import { benchCommandTimeout, benchDeadline, benchOperations } from './operations.js'
 import { markdownTables, type Results } from './report.js'
 import { benchSaves } from './saves.js'
@@ -13,7 +14,7 @@ import { quick } from './settings.js'
 import { benchTracing } from './tracing.js'
 import { benchUserIndex } from './user-index.js'
 
-// BENCH_ONLY=operations,tracing,saves,express,bulk,cluster,userIndex reruns some scenarios and keeps the others' results from the last run.
+// BENCH_ONLY=operations,tracing,saves,express,bulk,cluster,userIndex,memory reruns some scenarios and keeps the others' results from the last run.
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (scenario: string) => !only || only.includes(scenario)
 
@@ -58,6 +59,11 @@ try {
       ? { userIndex: await benchUserIndex(server) }
       : previous.userIndex
         ? { userIndex: previous.userIndex }
+        : {}),
+    ...(wanted('memory')
+      ? { lazyTouchMemory: await benchLazyTouchMemory() }
+      : previous.lazyTouchMemory
+        ? { lazyTouchMemory: previous.lazyTouchMemory }
         : {}),
   }
   const tables = markdownTables(results)

@@ -2,9 +2,9 @@ import { describe } from '../helpers/errors.js'
 import { escapeGlob } from '../helpers/keys.js'
 import { type ConnectionEvents, connectionWatch } from './connection.js'
 import { evalByDigest } from './lua-script.js'
-import { scanNode } from './scan-node.js'
-import { getManyBySlot, groupBySlot } from './slots.js'
-import type { SessionClient } from './types.js'
+import { scanNode, shardAfterShard } from './scan-node.js'
+import { getManyBySlot, groupBySlot, onNode } from './slots.js'
+import type { ScanShard, SessionClient } from './types.js'
 
 /** What the store uses of an ioredis (or iovalkey) client, standalone, sentinel-managed or cluster. */
 export interface IORedisClient extends ConnectionEvents {
@@ -81,14 +81,42 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
     return client.nodes('master')
   }
 
-  async function* scan(match: string, count: number): AsyncIterable<string[]> {
-    for (const node of await masters()) {
-      for await (const keys of scanNode((cursor) =>
-        node.scan(cursor, 'MATCH', clientMatchPrefix + match, 'COUNT', count),
-      )) {
-        yield keys.map(unprefixed)
-      }
+  async function* pagesOf(node: IORedisClient, match: string, count: number): AsyncIterable<string[]> {
+    for await (const keys of scanNode((cursor) =>
+      node.scan(cursor, 'MATCH', clientMatchPrefix + match, 'COUNT', count),
+    )) {
+      yield keys.map(unprefixed)
     }
+  }
+
+  // A cluster's node adds its own keyPrefix (from redisOptions), if any, to the keys it is sent; the cluster's is
+  // what the server has before each key the store names.
+  function shardOf(node: IORedisClient, match: string, count: number): ScanShard {
+    const pages = pagesOf(node, match, count)
+    const nodePrefix = node.options?.keyPrefix ?? ''
+    if (!client.isCluster || !clientPrefix.startsWith(nodePrefix)) return { pages, ...routed }
+    const asNodeKey = (key: string) => (clientPrefix + key).slice(nodePrefix.length)
+    const direct = onNode(
+      {
+        mget: (group) => node.mget(...group.map(asNodeKey)),
+        unlink: (group) => node.unlink(...group.map(asNodeKey)),
+      },
+      routed,
+      slotOf,
+    )
+    return { pages, ...direct }
+  }
+
+  const scanShards = async (match: string, count: number) =>
+    (await masters()).map((node) => shardOf(node, match, count))
+
+  const routed = {
+    getMany: (keys: readonly string[]) =>
+      client.isCluster ? getManyBySlot(keys, (group) => client.mget(...group), slotOf) : client.mget(...keys),
+    unlinkMany: (keys: readonly string[]) =>
+      client.isCluster
+        ? Promise.all(groupBySlot(keys, slotOf).map((group) => client.unlink(...group)))
+        : client.unlink(...keys),
   }
 
   const isReady = readiness(client)
@@ -101,13 +129,9 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
       ttlSeconds === undefined ? client.set(key, value) : client.set(key, value, 'EX', ttlSeconds),
     expire: (key, ttlSeconds) => client.expire(key, ttlSeconds),
     del: (key) => client.del(key),
-    getMany: (keys) =>
-      client.isCluster ? getManyBySlot(keys, (group) => client.mget(...group), slotOf) : client.mget(...keys),
-    unlinkMany: (keys) =>
-      client.isCluster
-        ? Promise.all(groupBySlot(keys, slotOf).map((group) => client.unlink(...group)))
-        : client.unlink(...keys),
-    scan,
+    ...routed,
+    scan: (match, count) => shardAfterShard(scanShards(match, count)),
+    scanShards,
     evalOnKey: (script, key, args) =>
       evalByDigest(script, (command, scriptOrSha) =>
         command === 'EVALSHA'

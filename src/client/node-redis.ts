@@ -1,8 +1,8 @@
 import { type ConnectionEvents, connectionWatch } from './connection.js'
 import { evalByDigest, type LuaScript } from './lua-script.js'
-import { scanNode } from './scan-node.js'
-import { getManyBySlot, groupBySlot } from './slots.js'
-import type { SessionClient } from './types.js'
+import { scanNode, shardAfterShard } from './scan-node.js'
+import { getManyBySlot, groupBySlot, onNode } from './slots.js'
+import type { ScanShard, SessionClient } from './types.js'
 
 /** The typed commands node-redis v4, v5 and v6 share on a client, a cluster and a sentinel. */
 interface NodeRedisCommands extends ConnectionEvents {
@@ -20,11 +20,16 @@ export interface NodeRedisClient extends NodeRedisCommands {
   sendCommand(args: string[]): Promise<unknown>
 }
 
+/** A cluster's connection to one of its nodes: a client, with pipelines (node-redis v4, v5, v6). */
+interface NodeRedisNodeClient extends NodeRedisClient {
+  multi(): { addCommand(args: string[]): unknown; execAsPipeline(): Promise<unknown[]> }
+}
+
 export interface NodeRedisCluster extends NodeRedisCommands {
   readonly masters: unknown[]
   /** node-redis 5 and 6 keep the cluster's options here; node-redis 4 keeps them out of sight. */
   readonly _options?: { useReplicas?: boolean }
-  nodeClient(node: unknown): NodeRedisClient | Promise<NodeRedisClient>
+  nodeClient(node: unknown): NodeRedisNodeClient | Promise<NodeRedisNodeClient>
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>
 }
 
@@ -94,16 +99,29 @@ const mGetFromMaster = (send: SendCommand) => async (keys: readonly string[]) =>
   ((await send(['MGET', ...keys], keys[0])) as unknown[]).map(asText)
 
 // One server holds every key: a page is one MGET or one UNLINK, with no per-key slot arithmetic.
-function singleServerAdapter(kind: string, client: NodeRedisCommands, send: SendCommand): SessionClient {
-  return {
+function singleServerAdapter(
+  kind: string,
+  client: NodeRedisCommands,
+  send: SendCommand,
+  getMany: SessionClient['getMany'] = async (keys) => (await client.mGet([...keys])).map(asText),
+): SessionClient {
+  const adapter: SessionClient = {
     kind,
     spansNodes: false,
     ...commonCommands(client, CLIENT_CONNECTION_EVENTS),
-    getMany: async (keys) => (await client.mGet([...keys])).map(asText),
+    getMany,
     unlinkMany: (keys) => client.unlink([...keys]),
     scan: (match, count) => scanWith(send, match, count),
+    scanShards: async (match, count) => [
+      {
+        pages: scanWith(send, match, count),
+        getMany: (keys) => adapter.getMany(keys),
+        unlinkMany: (keys) => adapter.unlinkMany(keys),
+      },
+    ],
     evalOnKey: (script, key, args) => evalOn(send, script, key, args),
   }
+  return adapter
 }
 
 const scanWith = (send: SendCommand, match: string, count: number): AsyncIterable<string[]> =>
@@ -116,11 +134,7 @@ export function nodeRedisClientAdapter(client: NodeRedisClient, kind = 'node-red
 export function nodeRedisSentinelAdapter(client: NodeRedisSentinel): SessionClient {
   // The master has every key; a replica could lag behind it. Whether the sentinel has a replica pool is not exposed.
   const send: SendCommand = (args) => client.sendCommand(false, args)
-  return {
-    ...singleServerAdapter('node-redis sentinel', client, send),
-    get: getFromMaster(send),
-    getMany: mGetFromMaster(send),
-  }
+  return { ...singleServerAdapter('node-redis sentinel', client, send, mGetFromMaster(send)), get: getFromMaster(send) }
 }
 
 // A cluster that reads from masters keeps its typed GET, which its client-side cache (node-redis 5, 6) can answer.
@@ -129,7 +143,7 @@ const mayReadFromReplicas = (cluster: NodeRedisCluster) =>
 
 export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClient {
   const send: SendCommand = (args, firstKey) => cluster.sendCommand(firstKey, false, args)
-  return {
+  const adapter: SessionClient = {
     kind: 'node-redis cluster',
     spansNodes: true,
     ...commonCommands(cluster, CLUSTER_CONNECTION_EVENTS),
@@ -137,15 +151,38 @@ export function nodeRedisClusterAdapter(cluster: NodeRedisCluster): SessionClien
       get: getFromMaster(send),
       getMany: (keys: readonly string[]) => getManyBySlot(keys, mGetFromMaster(send)),
     }),
-    scan: (match, count) => scanEveryMaster(cluster, match, count),
+    scan: (match, count) => shardAfterShard(masterShards(cluster, match, count, adapter)),
+    scanShards: (match, count) => masterShards(cluster, match, count, adapter),
     evalOnKey: (script, key, args) => evalOn((command) => send(command, key), script, key, args),
   }
+  return adapter
 }
 
-// Each master holds its own slots, so each is scanned; replicas would only repeat their master's keys.
-async function* scanEveryMaster(cluster: NodeRedisCluster, match: string, count: number): AsyncIterable<string[]> {
-  for (const master of [...cluster.masters]) {
-    const node = await cluster.nodeClient(master)
-    yield* scanWith((args) => node.sendCommand(args), match, count)
-  }
+// Each master holds its own slots, so each is scanned; replicas would only repeat their master's keys. The keys a
+// master lists are read and removed on that master's own connection, without the cluster's routing.
+async function masterShards(
+  cluster: NodeRedisCluster,
+  match: string,
+  count: number,
+  routed: Pick<SessionClient, 'getMany' | 'unlinkMany'>,
+): Promise<ScanShard[]> {
+  const nodes = await Promise.all([...cluster.masters].map((master) => cluster.nodeClient(master)))
+  return nodes.map((node) => {
+    const sendToNode = (args: string[]) => node.sendCommand(args)
+    return {
+      pages: scanWith(sendToNode, match, count),
+      ...onNode(
+        {
+          mget: async (group) => ((await sendToNode(['MGET', ...group])) as unknown[]).map(asText),
+          unlink: (group) => sendToNode(['UNLINK', ...group]),
+          pipeline: (commands) => {
+            const batch = node.multi()
+            for (const command of commands) batch.addCommand(command)
+            return batch.execAsPipeline()
+          },
+        },
+        routed,
+      ),
+    }
+  })
 }

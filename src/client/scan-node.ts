@@ -1,3 +1,5 @@
+import type { ScanShard } from './types.js'
+
 /** One SCAN call on one node: the next cursor and a page of keys (Buffers, from a client that maps replies to them). */
 export type ScanStep = (cursor: string) => Promise<[cursor: string, keys: Array<string | Buffer>]>
 
@@ -13,3 +15,8 @@ export async function* scanNode(step: ScanStep): AsyncIterable<string[]> {
 
 // A key compared, de-duplicated, sliced into a session id and shown to the application must be text, as in every other reply.
 const keyText = (key: string | Buffer): string => (typeof key === 'string' ? key : key.toString())
+
+/** Every shard's pages, one shard after another. */
+export async function* shardAfterShard(shards: Promise<ScanShard[]>): AsyncIterable<string[]> {
+  for (const shard of await shards) yield* shard.pages
+}

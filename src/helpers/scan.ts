@@ -21,12 +21,21 @@ export function scanKeys(client: unknown, options: ScanKeysOptions): AsyncIterab
   const { prefix, count = DEFAULT_SCAN_COUNT } = options
   if (typeof prefix !== 'string') throw optionError('prefix', 'a string', prefix)
   if (!Number.isSafeInteger(count) || count <= 0) throw optionError('count', 'a positive integer', count)
-  return scanPages(sessionClientFor(client), prefix, count)
+  return onceEach(scanPages(sessionClientFor(client), prefix, count))
 }
 
-export async function* scanPages(client: SessionClient, prefix: string, count: number): AsyncIterable<string[]> {
+/**
+ * Every key under the prefix, page by page, every master one after another; a key SCAN reports twice is yielded
+ * twice. It keeps nothing but the page, so removing keys with it (clear()) needs the same memory at any size.
+ */
+export function scanPages(client: SessionClient, prefix: string, count: number): AsyncIterable<string[]> {
+  return client.scan(scanPatternFor(prefix), count)
+}
+
+// What the application is handed keeps each key once, at the cost of a set of every key it has seen.
+async function* onceEach(pages: AsyncIterable<string[]>): AsyncIterable<string[]> {
   const seen = new Set<string>()
-  for await (const page of client.scan(scanPatternFor(prefix), count)) {
+  for await (const page of pages) {
     const fresh = page.filter((key) => !seen.has(key) && Boolean(seen.add(key)))
     if (fresh.length > 0) yield fresh
   }

@@ -1,3 +1,4 @@
+import type { ScanShard } from '../client/types.js'
 import { ttlArgument, WRITE_IF_PRESENT } from '../features/concurrent-saves/compare-and-set.js'
 import { conditionalSave, type SaveOutcome } from '../features/concurrent-saves/conditional-save.js'
 import { outdatedRewrites } from '../features/concurrent-saves/rewrite-outdated.js'
@@ -10,13 +11,17 @@ import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
 import { decodeSoon, encode, type ParseReport } from '../helpers/codec.js'
 import { describe, storeError } from '../helpers/errors.js'
 import { keyFor, scanPatternFor, sidFrom } from '../helpers/keys.js'
-import { scanPages } from '../helpers/scan.js'
 import type { SessionRecord, SessionWithId } from '../helpers/session.js'
 import { isAlive, ttlFor } from '../helpers/ttl.js'
 import type { StoreSettings } from './options.js'
-import { readAhead } from './read-ahead.js'
+import { readAhead, sideBySide } from './read-ahead.js'
 import { pageRemover } from './remove-page.js'
 import { unreadableRemover } from './remove-unreadable.js'
+
+/** Pages whose read or removal is in flight on a single server at once, while its next page is scanned. */
+const PAGES_IN_FLIGHT = 2
+/** The same on each master of a cluster, where a page costs one command per slot instead of one. */
+const CLUSTER_PAGES_IN_FLIGHT = 4
 
 /** What the store tells its listeners; none of it carries a session id. */
 export interface StoreEvents {
@@ -331,10 +336,16 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     }
   }
 
-  const keyPages = () => scanPages(client, prefix, scanCount)
+  // Every master is walked at once (one shard on a single server), each with a few pages in flight: the keys a
+  // master lists are read or removed on its own connection while it lists the next ones.
+  const inFlight = client.spansNodes ? CLUSTER_PAGES_IN_FLIGHT : PAGES_IN_FLIGHT
+  async function* eachPage<Result>(work: (keys: string[], shard: ScanShard) => Promise<Result>): AsyncIterable<Result> {
+    const shards = await client.scanShards(scanPatternFor(prefix), scanCount)
+    yield* sideBySide(shards.map((shard) => readAhead(shard.pages, (keys) => work(keys, shard), inFlight)))
+  }
 
-  async function readPage(keys: readonly string[]): Promise<SessionWithId[]> {
-    const texts = await client.getMany(keys)
+  async function readPage(keys: readonly string[], shard: ScanShard): Promise<SessionWithId[]> {
+    const texts = await shard.getMany(keys)
     const found: SessionWithId[] = []
     for (let i = 0; i < keys.length; i++) {
       const text = texts[i]
@@ -356,29 +367,37 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     return found
   }
 
-  const sessionPages = () => readAhead(keyPages(), readPage)
-
-  // Unlike the others, the iterator keeps no set of the keys it has seen, so that it needs the memory
-  // of a page whatever the store's size; like SCAN itself, it may (rarely) yield a session twice.
+  // Unlike all() and ids(), the iterator keeps no set of the ids it has handed out, so that it needs the memory
+  // of a few pages whatever the store's size; like SCAN itself, it may (rarely) yield a session twice.
   async function* sessions(): AsyncIterable<SessionWithId> {
-    for await (const page of readAhead(client.scan(scanPatternFor(prefix), scanCount), readPage)) yield* page
+    for await (const page of eachPage(readPage)) yield* page
   }
 
+  // SCAN may report a key twice (while Redis rehashes): the ids seen are kept, which all() holds anyway.
   async function all(): Promise<SessionWithId[]> {
+    const seen = new Set<string>()
     const found: SessionWithId[] = []
-    for await (const page of sessionPages()) for (const session of page) found.push(session)
+    for await (const page of eachPage(readPage)) {
+      for (const session of page) {
+        if (seen.has(session.id)) continue
+        seen.add(session.id)
+        found.push(session)
+      }
+    }
     return found
   }
 
   async function ids(): Promise<string[]> {
-    const found: string[] = []
-    for await (const keys of keyPages()) for (const key of keys) found.push(sidOf(key))
-    return found
+    const found = new Set<string>()
+    for await (const keys of eachPage(async (keys) => keys)) for (const key of keys) found.add(sidOf(key))
+    return [...found]
   }
 
+  // De-duplicated within each page only, so that its memory is a page's whatever the store's size: a key that
+  // SCAN reports in two pages (only while Redis rehashes the keyspace) is counted twice.
   async function length(): Promise<number> {
     let count = 0
-    for await (const keys of keyPages()) count += keys.length
+    for await (const distinct of eachPage(async (keys) => new Set(keys).size)) count += distinct
     return count
   }
 
@@ -389,9 +408,9 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
         'clear() with an empty prefix would delete every key in the database; pass allowClearWithEmptyPrefix: true to allow it',
       )
     }
-    // Page by page, so that no single command makes Redis stall for every other client; a page is
-    // removed while the next is scanned.
-    for await (const removed of readAhead(keyPages(), removePage)) void removed
+    // Page by page, so that no single command makes Redis stall for every other client; a page is removed
+    // while the next ones are scanned. A key listed twice is removed twice, which costs nothing.
+    for await (const removed of eachPage((keys, shard) => removePage(keys, shard))) void removed
     await users.clear()
   }
 
