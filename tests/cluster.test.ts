@@ -48,14 +48,13 @@ suites.push(
     connect: async () => connectGlideCluster((await cluster()).rootNodes),
     inspector: async () => clusterInspector(await cluster()),
   }),
-  clusterRouting(glideName, cluster, async () =>
-    connectGlideCluster((await cluster()).rootNodes, glideReadingReplicas),
-  ),
+  clusterRouting(glideName, cluster, async () => connectGlideCluster((await cluster()).rootNodes)),
   replicaReads(`cluster, ${glideName}`, {
     connect: async () => connectGlideCluster((await cluster()).rootNodes, glideReadingReplicas),
     roles: async () => rolesOf(await (await cluster()).topology()),
     options: glideReadingReplicas,
-    masterPerCommand: true,
+    masterPerCommand: false,
+    masterValue: 'primary',
   }),
 )
 suites.push(clusterWithClientKeyPrefix(cluster))

@@ -17,6 +17,8 @@ interface PrimaryOfKey {
 
 /** What the store uses of a Valkey GLIDE 2 client, standalone (GlideClient) or cluster (GlideClusterClient). */
 interface GlideCommands {
+  /** Private in GLIDE's types, there at run time: the options the client was created with. */
+  readonly config?: { readFrom?: unknown }
   get(key: string, options?: AsText): Promise<unknown>
   set(key: string, value: string, options?: { expiry: { type: 'EX'; count: number } }): Promise<unknown>
   expire(key: string, seconds: number): Promise<unknown>
@@ -27,8 +29,6 @@ interface GlideCommands {
 }
 
 export interface GlideStandalone extends GlideCommands {
-  /** Private in GLIDE's types, there at run time: the options the client was created with. */
-  readonly config?: { readFrom?: unknown }
   customCommand(args: string[], options?: AsText): Promise<unknown>
   scan(cursor: string, options: { match: string; count: number } & AsText): Promise<[unknown, unknown[]]>
   ping(): Promise<unknown>
@@ -77,22 +77,22 @@ function commonCommands(client: GlideCommands, connection: DerivedConnection) {
   }
 }
 
-// A standalone GLIDE client with readFrom sends reads to the replicas among its addresses, with no way to send one
-// command to the primary; a replica may not have the store's last write yet.
-function refuseReplicaReads(client: GlideStandalone): void {
+// A GLIDE client with readFrom sends reads to replicas: a standalone client has no way to send one command to the
+// primary, and a cluster client's SCAN goes to replicas too. A replica may not have the store's last write yet.
+function refuseReplicaReads(client: GlideStandalone | GlideCluster, kind: string): void {
   const readFrom = client.config?.readFrom ?? 'primary'
   if (readFrom === 'primary') return
   throw new TypeError(
-    `redis-session-store: option "client" must read from the primary, but is a Valkey GLIDE client with readFrom ${describe(
+    `redis-session-store: option "client" must read from the master, but is a ${kind} with readFrom ${describe(
       readFrom,
     )}, which reads from replicas: the store could load a session just destroyed, or miss one just created. ` +
-      'Give the store a client created without readFrom (or readFrom: "primary"), or a GlideClusterClient, whose reads the store routes to primaries.',
+      'Give the store a client created with readFrom: "primary" (the default).',
   )
 }
 
 export function glideClientAdapter(client: GlideStandalone): SessionClient {
-  refuseReplicaReads(client)
   const kind = 'Valkey GLIDE client'
+  refuseReplicaReads(client, kind)
   const connection = derivedConnection(kind, () => client.ping())
   const { observe } = connection
   return {
@@ -114,7 +114,7 @@ export function glideClientAdapter(client: GlideStandalone): SessionClient {
   }
 }
 
-// Each read names its primary: a cluster client created with readFrom (private, unreadable) would send it to a replica.
+// Each read names its primary, should the client's readFrom (private in GLIDE's types) say otherwise than it seems to.
 const onPrimaryOf = (key: string) => ({ route: { type: 'primarySlotKey', key } as PrimaryOfKey, ...AS_TEXT })
 
 // GLIDE's first cursor is a ClusterScanCursor with an empty id; every later one is the one the previous page returned.
@@ -122,6 +122,7 @@ const FIRST_CURSOR: ClusterScanCursor = { getCursor: () => '', isFinished: () =>
 
 export function glideClusterAdapter(client: GlideCluster): SessionClient {
   const kind = 'Valkey GLIDE cluster client'
+  refuseReplicaReads(client, kind)
   const connection = derivedConnection(kind, () => client.ping({ route: 'allPrimaries' }))
   const { observe } = connection
 

@@ -242,6 +242,9 @@ export function connectLegacyModeClient({ host, port }: Address, options: Librar
 /** Valkey GLIDE 2, which the suites list beside the other libraries: it has no Sentinel client, nor events to listen to. */
 export const GLIDE = 'valkey-glide 2'
 
+// A suite sends 1200 saves at once, past GLIDE's inflightRequestsLimit (1000 by default), which refuses the rest.
+const GLIDE_DEFAULTS = { inflightRequestsLimit: 5000 }
+
 let glideQuiet = false
 // GLIDE's core logs every failed command (a stopped server, a NOSCRIPT the store answers with EVAL) as a warning.
 function quietGlide(): void {
@@ -262,10 +265,14 @@ function glideHandle(created: Promise<GlideClient | GlideClusterClient>): Promis
 
 /** A connected GlideClient for one server (createClient resolves once it is connected). */
 export const connectGlide = ({ host, port }: Address, options: Partial<GlideClientConfiguration> = {}) =>
-  glideHandle(GlideClient.createClient({ addresses: [{ host, port }], ...options }))
+  glideHandle(GlideClient.createClient({ addresses: [{ host, port }], ...GLIDE_DEFAULTS, ...options }))
 
 /** A connected GlideClusterClient, given the cluster's root nodes. */
 export const connectGlideCluster = (rootNodes: Address[], options: Partial<GlideClusterClientConfiguration> = {}) =>
   glideHandle(
-    GlideClusterClient.createClient({ addresses: rootNodes.map(({ host, port }) => ({ host, port })), ...options }),
+    GlideClusterClient.createClient({
+      addresses: rootNodes.map(({ host, port }) => ({ host, port })),
+      ...GLIDE_DEFAULTS,
+      ...options,
+    }),
   )
