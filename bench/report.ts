@@ -1,6 +1,7 @@
 import type { BulkResult } from './bulk.js'
 import type { ClusterResult } from './cluster.js'
 import type { ExpressResult } from './express.js'
+import type { GlideResult } from './glide.js'
 import type { CommandTimeoutResult, OperationsResult, VariantsResult } from './operations.js'
 import type { SavesResult } from './saves.js'
 
@@ -15,6 +16,8 @@ export interface Results {
   express: ExpressResult[]
   bulk: BulkResult[]
   cluster: ClusterResult[]
+  /** Absent from results written before the GLIDE scenario. */
+  glide?: GlideResult[]
 }
 
 // NaN (no figure) comes back from results.json as null.
@@ -44,6 +47,19 @@ export function markdownTables(results: Results): string {
     for (const [name, value] of Object.entries(results.deadline.opsPerSecond))
       lines.push(`| ${name} | ${cell(value, '/s')} |`)
     lines.push(`| default vs none | ${cell(results.deadline.ratio, 'x')} |`)
+  }
+  if (results.glide && results.glide.length > 0) {
+    lines.push(
+      '',
+      '| Valkey GLIDE | concurrency | redis-session-store on GLIDE | raw GLIDE | vs raw |',
+      '|---|---:|---:|---:|---:|',
+    )
+    for (const r of results.glide) {
+      const ops = r.opsPerSecond
+      lines.push(
+        `| ${r.operation} | ${r.concurrency} | ${cell(ops['redis-session-store on GLIDE'], '/s')} | ${cell(ops['raw GLIDE'], '/s')} | ${cell(r.ratioVsRaw, 'x')} |`,
+      )
+    }
   }
   if (results.saves.length > 0) {
     lines.push('', '| save at concurrency 64 | session size | saves/s | vs a plain SET EX |', '|---|---:|---:|---:|')

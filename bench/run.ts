@@ -5,13 +5,14 @@ import { chartSvg } from './chart.js'
 import { connect, disconnectAll } from './clients.js'
 import { benchCluster } from './cluster.js'
 import { benchExpress } from './express.js'
+import { benchGlide } from './glide.js'
 import { machine } from './machine.js'
 import { benchCommandTimeout, benchDeadline, benchOperations } from './operations.js'
 import { markdownTables, type Results } from './report.js'
 import { benchSaves } from './saves.js'
 import { quick } from './settings.js'
 
-// BENCH_ONLY=operations,saves,express,bulk,cluster reruns some scenarios and keeps the others' results from the last run.
+// BENCH_ONLY=operations,saves,express,bulk,cluster,glide reruns some scenarios and keeps the others' results from the last run.
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (scenario: string) => !only || only.includes(scenario)
 
@@ -46,6 +47,7 @@ try {
     saves: wanted('saves') ? await benchSaves(server) : (previous.saves ?? []),
     express: wanted('express') ? await benchExpress(server) : (previous.express ?? []),
     bulk: wanted('bulk') ? await benchBulk(server) : (previous.bulk ?? []),
+    glide: wanted('glide') ? await benchGlide(server) : (previous.glide ?? []),
     cluster: wanted('cluster') ? await benchCluster() : Array.isArray(previous.cluster) ? previous.cluster : [],
   }
   const tables = markdownTables(results)
