@@ -1,6 +1,7 @@
 import type { BulkResult } from './bulk.js'
 import type { ClusterResult } from './cluster.js'
 import type { ExpressResult } from './express.js'
+import type { GlideResult } from './glide.js'
 import type { LazyTouchMemoryResult } from './memory.js'
 import type { CommandTimeoutResult, OperationsResult, VariantsResult } from './operations.js'
 import type { SavesResult } from './saves.js'
@@ -21,6 +22,8 @@ export interface Results {
   cluster: ClusterResult[]
   userIndex?: UserIndexResult
   lazyTouchMemory?: LazyTouchMemoryResult
+  /** Absent from results written before the GLIDE scenario. */
+  glide?: GlideResult[]
 }
 
 // NaN (no figure) comes back from results.json as null.
@@ -59,6 +62,19 @@ export function markdownTables(results: Results): string {
         `| ${name} | ${cell(get.opsPerSecond[name] ?? Number.NaN, '/s')} | ${cell(set.opsPerSecond[name] ?? Number.NaN, '/s')} |`,
       )
     lines.push(`| subscribed vs not | ${cell(get.ratio, 'x')} | ${cell(set.ratio, 'x')} |`)
+  }
+  if (results.glide && results.glide.length > 0) {
+    lines.push(
+      '',
+      '| Valkey GLIDE | concurrency | redis-session-store on GLIDE | raw GLIDE | vs raw |',
+      '|---|---:|---:|---:|---:|',
+    )
+    for (const r of results.glide) {
+      const ops = r.opsPerSecond
+      lines.push(
+        `| ${r.operation} | ${r.concurrency} | ${cell(ops['redis-session-store on GLIDE'], '/s')} | ${cell(ops['raw GLIDE'], '/s')} | ${cell(r.ratioVsRaw, 'x')} |`,
+      )
+    }
   }
   if (results.saves.length > 0) {
     lines.push('', '| save at concurrency 64 | session size | saves/s | vs a plain SET EX |', '|---|---:|---:|---:|')

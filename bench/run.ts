@@ -5,6 +5,7 @@ import { chartSvg } from './chart.js'
 import { connect, disconnectAll } from './clients.js'
 import { benchCluster } from './cluster.js'
 import { benchExpress } from './express.js'
+import { benchGlide } from './glide.js'
 import { machine } from './machine.js'
 import { benchLazyTouchMemory } from './memory.js'
 import { benchCommandTimeout, benchDeadline, benchOperations } from './operations.js'
@@ -14,7 +15,7 @@ import { quick } from './settings.js'
 import { benchTracing } from './tracing.js'
 import { benchUserIndex } from './user-index.js'
 
-// BENCH_ONLY=operations,tracing,saves,express,bulk,cluster,userIndex,memory reruns some scenarios and keeps the others' results from the last run.
+// BENCH_ONLY=operations,tracing,saves,express,bulk,cluster,userIndex,memory,glide reruns some scenarios and keeps the others' results from the last run.
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (scenario: string) => !only || only.includes(scenario)
 
@@ -54,6 +55,7 @@ try {
     saves: wanted('saves') ? await benchSaves(server) : (previous.saves ?? []),
     express: wanted('express') ? await benchExpress(server) : (previous.express ?? []),
     bulk: wanted('bulk') ? await benchBulk(server) : (previous.bulk ?? []),
+    glide: wanted('glide') ? await benchGlide(server) : (previous.glide ?? []),
     cluster: wanted('cluster') ? await benchCluster() : Array.isArray(previous.cluster) ? previous.cluster : [],
     ...(wanted('userIndex')
       ? { userIndex: await benchUserIndex(server) }

@@ -1,4 +1,5 @@
 export type {
+  GlideShape,
   IORedisShape,
   NodeRedisClientShape,
   NodeRedisClusterShape,

@@ -1,4 +1,11 @@
-import { CLIENT_LIBRARIES, clusterClientName, connectCluster, replicaReadingOptions } from './helpers/clients.js'
+import {
+  CLIENT_LIBRARIES,
+  clusterClientName,
+  connectCluster,
+  connectGlideCluster,
+  GLIDE,
+  replicaReadingOptions,
+} from './helpers/clients.js'
 import { clusterInspector } from './helpers/inspector.js'
 import type { ClusterNode } from './helpers/redis-cli.js'
 import { sharedServer, startCluster } from './helpers/servers.js'
@@ -34,6 +41,22 @@ const suites = CLIENT_LIBRARIES.flatMap((library) => {
     }),
   ]
 })
+const glideName = `${GLIDE} GlideClusterClient`
+const glideReadingReplicas = { readFrom: 'preferReplica' } as const
+suites.push(
+  conformance(`cluster of 3 masters and 3 replicas, ${glideName}`, {
+    connect: async () => connectGlideCluster((await cluster()).rootNodes),
+    inspector: async () => clusterInspector(await cluster()),
+  }),
+  clusterRouting(glideName, cluster, async () => connectGlideCluster((await cluster()).rootNodes)),
+  replicaReads(`cluster, ${glideName}`, {
+    connect: async () => connectGlideCluster((await cluster()).rootNodes, glideReadingReplicas),
+    roles: async () => rolesOf(await (await cluster()).topology()),
+    options: glideReadingReplicas,
+    masterPerCommand: false,
+    masterValue: 'primary',
+  }),
+)
 suites.push(clusterWithClientKeyPrefix(cluster))
 suites.push(clusterWithLazyConnect(cluster))
 suites.at(-1)?.after(cluster.stop)

@@ -7,7 +7,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
 import { createRedisStore, type RedisSessionStore } from '../src/index.js'
-import { type ClientHandle, connectClient } from './helpers/clients.js'
+import { type ClientHandle, connectClient, connectGlide } from './helpers/clients.js'
 import { Gates } from './helpers/gates.js'
 import { watchCommands } from './helpers/monitor.js'
 import { type ServerProcess, startRedis } from './helpers/servers.js'
@@ -125,15 +125,19 @@ interface Context {
 }
 
 for (const resave of [false, true]) {
-  for (const topology of ['one app instance', 'two app instances on two clients'] as const) {
+  for (const topology of [
+    'one app instance',
+    'two app instances on two clients',
+    'two app instances on two Valkey GLIDE clients',
+  ] as const) {
     const test = suite<Context>(`overlapping requests, express-session resave: ${resave}, ${topology}`)
 
     test.before(async (context) => {
       context.redis = await startRedis()
-      context.handles = [
-        await connectClient('node-redis 6', context.redis),
-        await connectClient('ioredis 6', context.redis),
-      ]
+      context.handles =
+        topology === 'two app instances on two Valkey GLIDE clients'
+          ? [await connectGlide(context.redis), await connectGlide(context.redis)]
+          : [await connectClient('node-redis 6', context.redis), await connectClient('ioredis 6', context.redis)]
       context.raw = createClient({ socket: { host: context.redis.host, port: context.redis.port } })
       await context.raw.connect()
     })

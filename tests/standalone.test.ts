@@ -1,4 +1,4 @@
-import { CLIENT_LIBRARIES, connectClient } from './helpers/clients.js'
+import { CLIENT_LIBRARIES, connectClient, connectGlide, GLIDE } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { sharedServer, startRedis } from './helpers/servers.js'
 import { conformance } from './suites/conformance.js'
@@ -8,6 +8,12 @@ const server = sharedServer(startRedis)
 const suites = CLIENT_LIBRARIES.map((library) =>
   conformance(`standalone server, ${library}`, {
     connect: async () => connectClient(library, await server()),
+    inspector: async () => standaloneInspector(await server()),
+  }),
+)
+suites.push(
+  conformance(`standalone server, ${GLIDE}`, {
+    connect: async () => connectGlide(await server()),
     inspector: async () => standaloneInspector(await server()),
   }),
 )

@@ -1,4 +1,4 @@
-import { CLIENT_LIBRARIES, clusterClientName, connectCluster } from './helpers/clients.js'
+import { CLIENT_LIBRARIES, clusterClientName, connectCluster, connectGlideCluster, GLIDE } from './helpers/clients.js'
 import { clusterInspector } from './helpers/inspector.js'
 import { sharedServer, startCluster } from './helpers/servers.js'
 import { userSessionsSuite } from './suites/user-sessions.js'
@@ -9,6 +9,12 @@ const cluster = sharedServer(startCluster)
 const suites = CLIENT_LIBRARIES.map((library) =>
   userSessionsSuite(`cluster of 3 masters and 3 replicas, ${clusterClientName(library)}`, {
     connect: async () => connectCluster(library, (await cluster()).rootNodes),
+    inspector: async () => clusterInspector(await cluster()),
+  }),
+)
+suites.push(
+  userSessionsSuite(`cluster of 3 masters and 3 replicas, ${GLIDE} GlideClusterClient`, {
+    connect: async () => connectGlideCluster((await cluster()).rootNodes),
     inspector: async () => clusterInspector(await cluster()),
   }),
 )

@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { userIndexPrefixFor } from '../src/features/user-sessions/user-index.js'
 import { createRedisStore } from '../src/index.js'
-import { CLIENT_LIBRARIES, type ClientHandle, connectClient } from './helpers/clients.js'
+import { CLIENT_LIBRARIES, type ClientHandle, connectClient, connectGlide, GLIDE } from './helpers/clients.js'
 import { type Inspector, standaloneInspector } from './helpers/inspector.js'
 import { type ServerProcess, sharedServer, startRedis } from './helpers/servers.js'
 import { codeOf, sessionFor, uniquePrefix } from './helpers/sessions.js'
@@ -114,6 +114,10 @@ const suites = [
       inspector: async () => standaloneInspector(await running()),
     }),
   ),
+  userSessionsSuite(`standalone server, ${GLIDE}`, {
+    connect: async () => connectGlide(await running()),
+    inspector: async () => standaloneInspector(await running()),
+  }),
 ]
 suites.at(-1)?.after(running.stop)
 for (const test of suites) test.run()

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CLIENT_LIBRARIES, connectClient } from './helpers/clients.js'
+import { CLIENT_LIBRARIES, connectClient, connectGlide, GLIDE } from './helpers/clients.js'
 import { standaloneInspector } from './helpers/inspector.js'
 import { infoFields, redisCli } from './helpers/redis-cli.js'
 import { sharedServer, startValkey, valkeyIsInstalled } from './helpers/servers.js'
@@ -31,6 +31,12 @@ if (!valkeyIsInstalled()) {
   const suites = CLIENT_LIBRARIES.map((library) =>
     conformance(`valkey-server, ${library}`, {
       connect: async () => connectClient(library, await server()),
+      inspector: async () => standaloneInspector(await server()),
+    }),
+  )
+  suites.push(
+    conformance(`valkey-server, ${GLIDE}`, {
+      connect: async () => connectGlide(await server()),
       inspector: async () => standaloneInspector(await server()),
     }),
   )

@@ -1,4 +1,5 @@
 import { describe } from '../helpers/errors.js'
+import { glideClientAdapter, glideClusterAdapter, isGlide, isGlideCluster } from './glide.js'
 import { ioredisAdapter, isIORedis } from './ioredis.js'
 import {
   isNodeRedisClient,
@@ -15,7 +16,8 @@ export type { SessionClient } from './types.js'
 
 const ACCEPTED_CLIENTS =
   'a node-redis client, cluster or sentinel (redis v4, v5, v6: createClient, createCluster, createSentinel) ' +
-  'or an ioredis/iovalkey client or cluster (new Redis(), new Redis.Cluster())'
+  'an ioredis/iovalkey client or cluster (new Redis(), new Redis.Cluster()) ' +
+  'or a Valkey GLIDE client or cluster client (GlideClient.createClient, GlideClusterClient.createClient)'
 
 // One adapter per client object, shared by the store and by helpers such as scanKeys.
 const adapters = new WeakMap<object, SessionClient>()
@@ -33,6 +35,7 @@ export function sessionClientFor(client: unknown): SessionClient {
 
 function adapterFor(client: object): SessionClient {
   if (isIORedis(client)) return ioredisAdapter(client)
+  if (isGlide(client)) return isGlideCluster(client) ? glideClusterAdapter(client) : glideClientAdapter(client)
   if (isNodeRedisCluster(client)) return nodeRedisClusterAdapter(client)
   if (isNodeRedisSentinel(client)) return nodeRedisSentinelAdapter(client)
   // Before isNodeRedisClient, which a legacyMode client also passes: its own methods answer through callbacks.

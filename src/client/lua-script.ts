@@ -22,7 +22,13 @@ export async function evalByDigest(script: LuaScript, send: SendEval): Promise<u
   try {
     return await send('EVALSHA', script.sha1)
   } catch (error) {
-    if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error
+    if (!isNoScript(error)) throw error
     return send('EVAL', script.source)
   }
+}
+
+// The server's reply starts with NOSCRIPT; Valkey GLIDE rewords it ("... - NoScriptError: No matching script").
+const isNoScript = (error: unknown): boolean => {
+  const message = String((error as Error | undefined)?.message)
+  return message.startsWith('NOSCRIPT') || message.includes('NoScriptError:')
 }

@@ -30,5 +30,17 @@ export interface IORedisShape {
   mget: Method
 }
 
+/** Valkey GLIDE 2: `await GlideClient.createClient()` and `await GlideClusterClient.createClient()`. */
+export interface GlideShape {
+  customCommand: Method
+  invokeScript: Method
+  mget: Method
+}
+
 /** The clients the `client` option accepts; anything else is refused at compile time, and at creation with a TypeError. */
-export type SupportedClient = NodeRedisClientShape | NodeRedisClusterShape | NodeRedisSentinelShape | IORedisShape
+export type SupportedClient =
+  | NodeRedisClientShape
+  | NodeRedisClusterShape
+  | NodeRedisSentinelShape
+  | IORedisShape
+  | GlideShape

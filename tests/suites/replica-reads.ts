@@ -19,6 +19,8 @@ export interface ReplicaReadingTarget {
   options: Record<string, unknown>
   /** Whether the library lets one command go to the master whatever that option says (node-redis's sendCommand). */
   masterPerCommand: boolean
+  /** The option's value that reads from the master, when not "master" (GLIDE's readFrom: "primary"). */
+  masterValue?: string
 }
 
 // Every command the store reads a session, a page or an index with; none is ever replicated to a replica.
@@ -96,7 +98,7 @@ export function replicaReads(name: string, target: ReplicaReadingTarget) {
           error instanceof TypeError &&
           error.message.startsWith('redis-session-store: option "client" must read from the master') &&
           error.message.includes(`${option} ${JSON.stringify(target.options[option])}`) &&
-          error.message.includes(`created with ${option}: "master" (the default)`),
+          error.message.includes(`created with ${option}: "${target.masterValue ?? 'master'}" (the default)`),
       )
     })
   }
