@@ -1,6 +1,7 @@
 import { describe } from '../helpers/errors.js'
 import { type DerivedConnection, derivedConnection } from './glide-connection.js'
 import { evalByDigest } from './lua-script.js'
+import { asText } from './reply-text.js'
 import { scanNode } from './scan-node.js'
 import { getManyBySlot, groupBySlot } from './slots.js'
 import type { SessionClient } from './types.js'
@@ -57,9 +58,6 @@ export const isGlide = (client: object): client is GlideStandalone | GlideCluste
 
 export const isGlideCluster = (client: GlideStandalone | GlideCluster): client is GlideCluster =>
   typeof (client as GlideCluster).invokeScriptWithRoute === 'function'
-
-const asText = (value: unknown): string | null =>
-  typeof value === 'string' ? value : value == null ? null : String(value)
 
 const keysAsText = (keys: unknown[]): string[] => keys.map((key) => String(key))
 

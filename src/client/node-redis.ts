@@ -1,5 +1,6 @@
 import { type ConnectionEvents, connectionWatch } from './connection.js'
 import { evalByDigest, type LuaScript } from './lua-script.js'
+import { asText } from './reply-text.js'
 import { scanNode, shardAfterShard } from './scan-node.js'
 import { getManyBySlot, groupBySlot, onNode } from './slots.js'
 import type { ScanShard, SessionClient } from './types.js'
@@ -49,10 +50,6 @@ export const isNodeRedisClient = (client: object): client is NodeRedisClient =>
   typeof (client as NodeRedisClient).sendCommand === 'function' &&
   typeof (client as NodeRedisClient).mGet === 'function' &&
   typeof (client as NodeRedisClient).isOpen === 'boolean'
-
-// A client configured with a Buffer type mapping answers with Buffers; the store works on text.
-const asText = (value: unknown): string | null =>
-  typeof value === 'string' ? value : value == null ? null : String(value)
 
 // A client leaves 'ready' with 'reconnecting' (or 'end' when closed); only 'error' tells that its reconnect
 // strategy gave up. A cluster (v4, v5) says only whether it is open: 'connect' and 'disconnect' change that.

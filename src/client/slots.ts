@@ -1,4 +1,5 @@
 import calculateSlot from 'cluster-key-slot'
+import { asText } from './reply-text.js'
 
 const itself = (key: string) => key
 
@@ -96,7 +97,3 @@ export function onNode(node: NodeCommands, routed: Routed, slotKey: (key: string
 
   return { getMany, unlinkMany }
 }
-
-// A client configured with a Buffer type mapping answers with Buffers; the store works on text.
-const asText = (value: unknown): string | null =>
-  typeof value === 'string' ? value : value == null ? null : String(value)

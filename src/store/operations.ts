@@ -410,7 +410,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     }
     // Page by page, so that no single command makes Redis stall for every other client; a page is removed
     // while the next ones are scanned. A key listed twice is removed twice, which costs nothing.
-    for await (const removed of eachPage((keys, shard) => removePage(keys, shard))) void removed
+    for await (const removed of eachPage(removePage)) void removed
     await users.clear()
   }
 
