@@ -1,7 +1,7 @@
 import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type ExampleProcess, startExample } from './helpers/example-process.js'
+import { answers503, type ExampleProcess, startExample } from './helpers/example-process.js'
 import { waitFor } from './helpers/poll.js'
 import { type ServerProcess, startRedis, startValkey, valkeyIsInstalled } from './helpers/servers.js'
 
@@ -26,13 +26,7 @@ test('counts views, answers 503 while Valkey is down, and keeps the session once
   assert.is((await agent.get('/').expect(200)).text, 'views: 1')
   await server.kill()
   try {
-    await waitFor(
-      'the 503 of a request without a session',
-      async () => (await request(app.url).get('/')).status === 503,
-      {
-        timeoutMs: 20_000,
-      },
-    )
+    await answers503(app)
     assert.match(app.output(), /session store: disconnected/)
     assert.not.match(app.output(), /TypeError/, 'no route failed on req.session')
   } finally {

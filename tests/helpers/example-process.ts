@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { resolve } from 'node:path'
+import request from 'supertest'
 import { killOnExit } from '../../dev/server-process.js'
+import { waitFor } from './poll.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 // Bounds a start that never prints its address, so that a broken example fails its test instead of hanging it.
@@ -51,3 +53,12 @@ export function startExample(file: string, env: Record<string, string>): Promise
     })
   })
 }
+
+/**
+ * Waits for the example to answer a request without a session with 503 (requireSession), as it must once its
+ * client has noticed the lost connection, on the client's own schedule: until then a request may time out instead.
+ */
+export const answers503 = (app: ExampleProcess): Promise<void> =>
+  waitFor('the 503 of a request without a session', async () => (await request(app.url).get('/')).status === 503, {
+    timeoutMs: 20_000,
+  })
