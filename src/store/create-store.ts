@@ -75,6 +75,8 @@ export function attachStoreMethods<
     corruptSession: (error) => store.emit('corruptSession', error),
     conflict: (details) => store.emit('conflict', details),
     staleSession: (details) => store.emit('staleSession', details),
+    sessionsEvicted: (details) => store.emit('sessionsEvicted', details),
+    sessionLimitFailed: (error) => store.emit('sessionLimitFailed', error),
   }
   const operations = sessionOperations(settings, events)
   const guard = guardFor(settings)

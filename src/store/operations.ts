@@ -6,6 +6,7 @@ import { loadedFrom, type Snapshot, snapshotMemory } from '../features/concurren
 import { hashedIdMoves } from '../features/hashed-ids/moves.js'
 import { storedIdsFor } from '../features/hashed-ids/stored-ids.js'
 import { type TouchOutcome, touchMemory } from '../features/lazy-touch.js'
+import type { SessionLimitEvents } from '../features/user-sessions/session-limit.js'
 import { userIndexFor } from '../features/user-sessions/user-index.js'
 import { withIndexUpdate } from '../features/user-sessions/with-index-update.js'
 import { decodeSoon, encode, type ParseReport } from '../helpers/codec.js'
@@ -15,8 +16,8 @@ import type { SessionRecord, SessionWithId } from '../helpers/session.js'
 import { isAlive, ttlFor } from '../helpers/ttl.js'
 import type { StoreSettings } from './options.js'
 import { readAhead, sideBySide } from './read-ahead.js'
+import { unchangedRemover } from './remove-if-unchanged.js'
 import { pageRemover } from './remove-page.js'
-import { unreadableRemover } from './remove-unreadable.js'
 
 /** Pages whose read or removal is in flight on a single server at once, while its next page is scanned. */
 const PAGES_IN_FLIGHT = 2
@@ -24,7 +25,7 @@ const PAGES_IN_FLIGHT = 2
 const CLUSTER_PAGES_IN_FLIGHT = 4
 
 /** What the store tells its listeners; none of it carries a session id. */
-export interface StoreEvents {
+export interface StoreEvents extends SessionLimitEvents {
   /** A stored value could not be decoded: read by get() under 'miss', or by any bulk read (skipped there). */
   corruptSession(error: unknown): void
   /** Two overlapping requests changed the same keys of a session: the later save's values were kept. */
@@ -47,6 +48,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   const decodeLater = async (text: string, sid: string) => fromText(text, sid)
   const ignoresTouch = settings.disableTouch || settings.disableTTL
   const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
+  // Under disableTTL a touch moves no expiry, but maxSessionsPerUser still needs to know of the visit.
+  const touchesNothing = settings.disableTouch || (settings.disableTTL && settings.maxSessionsPerUser === undefined)
   const snapshots = snapshotMemory()
   // From here on a "sid" is the id in the key (hashed-ids): the session id, or its hash under hashSessionIds.
   const storedIds = storedIdsFor(settings.hashSessionIds)
@@ -79,22 +82,24 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   // get() alone applies the policy: under 'miss' the value reads as absent (and stays, in case another version of
   // the app can read it); under 'fail' the request fails and the value is deleted, so that the user's next request
   // starts afresh, unless a session has been saved under the key since it was read.
-  const removeUnreadable = unreadableRemover(client)
+  const removeIfUnchanged = unchangedRemover(client)
   const readForGet =
     settings.onCorruptSession === 'miss'
       ? readSession
       : (text: string, sid: string, report?: ParseReport) =>
           readSession(text, sid, report, async (error) => {
-            await removeUnreadable(keyOf(sid), text)
+            await removeIfUnchanged(keyOf(sid), text)
             throw error
           })
 
   const removePage = pageRemover(client)
   const users = userIndexFor({
     ...settings,
+    events,
     read: async (text, sid) => readSession(text, sid),
     removeKeys: removePage,
     storedIdsOf: storedIds.of,
+    removeIfUnchanged,
   })
 
   async function get(given: string): Promise<SessionRecord | null> {
@@ -208,7 +213,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   async function touch(given: string, session: SessionRecord): Promise<TouchOutcome> {
     requireSid(given)
     requireSession(session)
-    if (ignoresTouch) return 'skipped'
+    if (touchesNothing) return 'skipped'
     const seconds = secondsToLive(session)
     // A non-positive expiry deletes the key, as set() would.
     if (!isAlive(seconds)) return remove(given, (key) => client.expire(key, 0)).then(deleted)
@@ -230,8 +235,11 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     // Loaded from outdated text (an old secret or format): written anew instead, so that visits move it.
     const rewritten = snapshot?.outdated && (await rewroteOnVisit(sid, session, seconds, snapshot, operation))
     if (rewritten) return rewritten
-    // Without a TTL there is nothing to move: the key lives until it is destroyed.
-    if (settings.disableTTL) return 'skipped'
+    // Without a TTL there is nothing to move: the key lives until it is destroyed. The visit is noted all the same.
+    if (settings.disableTTL) {
+      await users.visited(users.ownerOf(session), sid)
+      return 'skipped'
+    }
     // The key (and the index entry, written with the same expiry) already lives almost as long as a touch would make it.
     if (lazyTouch.canSkipTouch(sid, seconds)) return 'skipped'
     // The index is re-scored too (and learns of sessions saved before it existed).

@@ -56,6 +56,11 @@ export interface RedisStoreOptions<
   // gives it koa-session's data. NoInfer, so that a function typed on SessionRecord does not narrow the store's
   // session type to it.
   userId?(session: NoInfer<Session> | KoaSessionData): string | undefined
+  /**
+   * With userId: how many sessions a user may have at once. A save that files a user's session beyond it destroys
+   * that user's least recently active sessions, down to the limit (event `'sessionsEvicted'`). Default: no limit.
+   */
+  maxSessionsPerUser?: number
   /** Milliseconds within which every store call settles, with an ERR_STORE_TIMEOUT error if Redis has not answered. 0 disables. Default 2000. */
   timeout?: number
   /**
@@ -82,6 +87,7 @@ export interface StoreSettings {
   onCorruptSession: CorruptSessionPolicy
   allowClearWithEmptyPrefix: boolean
   userId: UserIdOption | undefined
+  maxSessionsPerUser: number | undefined
   timeout: number
   touchAfter: number
   hashSessionIds: HashSessionIdsOption
@@ -102,6 +108,7 @@ export function resolveOptions(options: RedisStoreOptions<SupportedClient, never
     onCorruptSession: oneOf('onCorruptSession', options.onCorruptSession, ['miss', 'fail'] as const),
     allowClearWithEmptyPrefix: booleanOption('allowClearWithEmptyPrefix', options.allowClearWithEmptyPrefix),
     userId: userIdOption(options.userId, options.prefix ?? DEFAULT_PREFIX),
+    maxSessionsPerUser: maxSessionsPerUserOption(options.maxSessionsPerUser, options.userId),
     timeout: timeoutOption(options.timeout),
     touchAfter: touchAfterOption(options.touchAfter),
     hashSessionIds: hashSessionIdsOption(options.hashSessionIds),
@@ -119,6 +126,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof RedisStoreOptions>([
   'onCorruptSession',
   'allowClearWithEmptyPrefix',
   'userId',
+  'maxSessionsPerUser',
   'timeout',
   'touchAfter',
   'hashSessionIds',
@@ -230,6 +238,19 @@ function userIdOption(value: unknown, prefix: string): UserIdOption | undefined 
     )
   }
   return value as UserIdOption
+}
+
+function maxSessionsPerUserOption(value: unknown, userId: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    throw optionError('maxSessionsPerUser', 'a whole number of sessions, 1 or more', value)
+  }
+  if (userId === undefined) {
+    throw new TypeError(
+      'redis-session-store: option "maxSessionsPerUser" needs the userId option, which tells whose a session is',
+    )
+  }
+  return value as number
 }
 
 function touchAfterOption(value: unknown): number {

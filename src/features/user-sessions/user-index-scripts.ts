@@ -19,7 +19,7 @@ export const PRUNE_BATCH = 100
 /**
  * ARGV[1]: the session id; ARGV[2]: milliseconds the session lives, or 'forever'. Adds (or re-scores)
  * the id, drops (at most PRUNE_BATCH) ids whose sessions have expired, and makes the index expire with its longest session.
- * Answers the score it gave, for a removal conditional on it.
+ * Answers the score it gave, for a removal conditional on it, and how many ids the index holds now (for maxSessionsPerUser).
  */
 export const RECORD_SESSION = luaScript(`
 local time = redis.call('TIME')
@@ -37,7 +37,7 @@ if longest >= ${FOREVER} then
 else
   redis.call('PEXPIREAT', KEYS[1], longest)
 end
-return string.format('%.17g', score)
+return { string.format('%.17g', score), redis.call('ZCARD', KEYS[1]) }
 `)
 
 /**

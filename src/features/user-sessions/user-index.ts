@@ -3,6 +3,7 @@ import { describe, RevokeIncompleteError, storeError } from '../../helpers/error
 import { keyFor } from '../../helpers/keys.js'
 import { scanPages } from '../../helpers/scan.js'
 import type { Callback, SessionRecord } from '../../helpers/session.js'
+import { type Filed, type LiveSession, type SessionLimitEvents, sessionLimitFor } from './session-limit.js'
 import {
   DELETE_RETURNING,
   FORGET_BATCH,
@@ -53,10 +54,22 @@ const LEGACY_USER_INDEX_LEAD = 'user-sessions:'
 
 const legacyUserIndexPrefixFor = (prefix: string): string => LEGACY_USER_INDEX_LEAD + prefix
 
-/** The beginnings of every index key of the store's prefix, the current format's first. */
+/**
+ * maxSessionsPerUser's keys, in the index's format: per user, the sessions' last activity (a sorted set) and the lock
+ * under which one instance at a time enforces the limit. Neither starts with an index lead, so clearing those never
+ * takes these.
+ */
+const ACTIVITY_LEAD = 'user-activity.v2:'
+const LIMIT_LOCK_LEAD = 'user-limit-lock.v2:'
+
+const leadPrefixFor = (lead: string) => (prefix: string) => `${lead}${Buffer.byteLength(prefix)}:${prefix}`
+
+/** The beginnings of every key the store keeps beside its sessions for users, the current index format's first. */
 export const userIndexPrefixesFor = (prefix: string): string[] => [
   userIndexPrefixFor(prefix),
   legacyUserIndexPrefixFor(prefix),
+  leadPrefixFor(ACTIVITY_LEAD)(prefix),
+  leadPrefixFor(LIMIT_LOCK_LEAD)(prefix),
 ]
 
 /** What the index needs of the store. */
@@ -65,12 +78,17 @@ export interface UserIndexSettings {
   prefix: string
   scanCount: number
   userId: UserIdOption | undefined
+  /** Sessions a user may have at once; the least recently active beyond it are destroyed. Undefined: no limit. */
+  maxSessionsPerUser: number | undefined
+  events: SessionLimitEvents
   /** The stored text as a session, or null when it does not decode (reported as a corrupt session, never deleted). */
   read(text: string, sid: string): Promise<SessionRecord | null>
   /** Removes a page of keys: the store's own remover (remove-page.ts), UNLINK or DEL where there is none. */
   removeKeys(keys: readonly string[]): Promise<unknown>
   /** The ids in the keys a session id's session may be under (hashed-ids): what the index holds. */
   storedIdsOf(sid: string): readonly string[]
+  /** Deletes the key if it still holds the text that was read from it; whether it did. */
+  removeIfUnchanged(key: string, text: string): Promise<boolean>
 }
 
 /**
@@ -82,7 +100,24 @@ export function userIndexFor(settings: UserIndexSettings) {
   const { client, userId: userIdOption } = settings
   const sessionKeyOf = keyFor(settings.prefix)
   const indexPrefixes = userIndexPrefixesFor(settings.prefix)
-  const [indexKeyOf, legacyIndexKeyOf] = indexPrefixes.map(keyFor) as [KeyOf, KeyOf]
+  const [indexKeyOf, legacyIndexKeyOf, activityKeyOf, lockKeyOf] = indexPrefixes.map(keyFor) as [
+    KeyOf,
+    KeyOf,
+    KeyOf,
+    KeyOf,
+  ]
+  const limit =
+    settings.maxSessionsPerUser === undefined
+      ? undefined
+      : sessionLimitFor({
+          client,
+          max: settings.maxSessionsPerUser,
+          events: settings.events,
+          activityKeyOf,
+          lockKeyOf,
+          liveSessionsOf,
+          evict,
+        })
 
   /** The session's user, or undefined; computed before anything is sent, so a throwing option writes nothing. */
   function ownerOf(session: SessionRecord): string | undefined {
@@ -110,7 +145,13 @@ export function userIndexFor(settings: UserIndexSettings) {
   function record(owner: string | undefined, sid: string, seconds: number | undefined): Promise<string> | undefined {
     if (owner === undefined) return undefined
     const lifetime = seconds === undefined ? 'forever' : String(seconds * 1000)
-    return client.evalOnKey(RECORD_SESSION, indexKeyOf(owner), [sid, lifetime]).then(String)
+    const file = () => client.evalOnKey(RECORD_SESSION, indexKeyOf(owner), [sid, lifetime]).then(filedOf)
+    return limit ? limit.filedWithActivity(owner, sid, lifetime, file) : file().then((filed) => filed.score)
+  }
+
+  /** A visit to a signed-in session that moves no expiry (disableTTL): its activity, for maxSessionsPerUser. */
+  async function visited(owner: string | undefined, sid: string): Promise<void> {
+    if (owner !== undefined) await limit?.visited(owner, sid)
   }
 
   /**
@@ -124,7 +165,9 @@ export function userIndexFor(settings: UserIndexSettings) {
 
   /** Takes the session out of its user's index, whatever its score: it now lives under another id (hashed-ids). */
   async function forget(owner: string | undefined, sid: string): Promise<void> {
-    if (owner !== undefined) await client.evalOnKey(FORGET_SESSION, indexKeyOf(owner), [sid])
+    if (owner === undefined) return
+    await client.evalOnKey(FORGET_SESSION, indexKeyOf(owner), [sid])
+    await limit?.forgetActivity(owner, [sid])
   }
 
   /**
@@ -198,22 +241,52 @@ export function userIndexFor(settings: UserIndexSettings) {
     return ownerOf(session) === userId ? 'theirs' : 'gone'
   }
 
-  async function userSessions(userId: string): Promise<string[]> {
-    requireEnabled('userSessions')
-    requireUserId(userId)
-    const theirs = new Set<string>()
+  /**
+   * The user's sessions page by page, each with the text it was judged by (and each once); the entries found gone are
+   * pruned. `judge` decides what a listed session is.
+   */
+  async function* theirPages(userId: string, judge: typeof verdictOf): AsyncIterable<LiveSession[]> {
+    const seen = new Set<string>()
     for await (const page of listedPages(userId)) {
-      const fresh = page.filter((entry) => !theirs.has(entry.sid))
+      const fresh = uniqueBySid(page).filter((entry) => !seen.has(entry.sid))
       const texts = await client.getMany(fresh.map((entry) => sessionKeyOf(entry.sid)))
+      const theirs: LiveSession[] = []
       const gone: Listed[] = []
       for (const [i, entry] of fresh.entries()) {
-        const verdict = await verdictOf(userId, entry.sid, texts[i])
-        if (verdict === 'theirs') theirs.add(entry.sid)
+        const text = texts[i]
+        const verdict = await judge(userId, entry.sid, text)
+        if (verdict === 'theirs') {
+          seen.add(entry.sid)
+          theirs.push({ ...entry, text: text as string })
+        }
         if (verdict === 'gone') gone.push(entry)
       }
       await forgetUnchanged(indexKeyOf(userId), gone)
+      if (theirs.length > 0) yield theirs
     }
-    return [...theirs]
+  }
+
+  async function userSessions(userId: string): Promise<string[]> {
+    requireEnabled('userSessions')
+    requireUserId(userId)
+    const sids: string[] = []
+    for await (const page of theirPages(userId, verdictOf)) for (const session of page) sids.push(session.sid)
+    return sids
+  }
+
+  // For the limit, a session whose owner this version cannot tell (the userId function throws on it) is not counted.
+  async function liveSessionsOf(userId: string): Promise<LiveSession[]> {
+    const live: LiveSession[] = []
+    for await (const page of theirPages(userId, verdictOrUnknown)) live.push(...page)
+    return live
+  }
+
+  /** Destroys a session for the limit, only if it still holds what was read (it may have changed hands since). */
+  async function evict(userId: string, session: LiveSession): Promise<boolean> {
+    if (!(await settings.removeIfUnchanged(sessionKeyOf(session.sid), session.text))) return false
+    // The session is destroyed either way; an entry left behind is pruned by the next listing.
+    await forget(userId, session.sid).catch(() => {})
+    return true
   }
 
   /**
@@ -240,6 +313,10 @@ export function userIndexFor(settings: UserIndexSettings) {
       destroyedCount += destroyed.length
       // A failure here leaves entries whose sessions are gone: the next listing prunes them.
       await forgetUnchanged(indexKeyOf(userId), [...destroyed, ...gone]).catch(() => {})
+      await limit?.forgetActivity(
+        userId,
+        destroyed.map((entry) => entry.sid),
+      )
     }
     if (failures.count > 0) throw new RevokeIncompleteError(destroyedCount, failures.count, failures.first)
     return destroyedCount
@@ -264,7 +341,7 @@ export function userIndexFor(settings: UserIndexSettings) {
   }
 
   // The userId function may throw on what an older version stored: its owner is then one this version cannot tell.
-  const verdictOrUnknown = (userId: string, sid: string, text: string | null): Promise<Verdict> =>
+  const verdictOrUnknown = (userId: string, sid: string, text: string | null | undefined): Promise<Verdict> =>
     verdictOf(userId, sid, text).catch(() => 'unknown' as const)
 
   const removeAll = async (keys: string[]): Promise<string[]> => {
@@ -299,7 +376,7 @@ export function userIndexFor(settings: UserIndexSettings) {
     }
   }
 
-  return { ownerOf, record, unrecord, forget, destroyFiled, userSessions, destroyUserSessions, clear }
+  return { ownerOf, record, visited, unrecord, forget, destroyFiled, userSessions, destroyUserSessions, clear }
 }
 
 type KeyOf = (id: string) => string
@@ -384,6 +461,12 @@ interface Listed {
 /** A page's entries, each id once (ZSCAN may return one twice). */
 function uniqueBySid(page: readonly Listed[]): Listed[] {
   return [...new Map(page.map((entry) => [entry.sid, entry])).values()]
+}
+
+// RECORD_SESSION's answer: the score, and the index's size.
+function filedOf(reply: unknown): Filed {
+  const [score, count] = Array.isArray(reply) ? reply : [reply, 0]
+  return { score: String(score), count: Number(count) }
 }
 
 // ZSCAN's members: id, score, id, score... A client with a Buffer type mapping answers with Buffers; both are text.
