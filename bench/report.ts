@@ -133,6 +133,11 @@ export function markdownTables(results: Results): string {
       '| set() at concurrency 64 | signed in | anonymous | signed in vs anonymous |',
       '|---|---:|---:|---:|',
       `| this store | ${cell(Math.round(u.saves.signedIn), '/s')} | ${cell(Math.round(u.saves.anonymous), '/s')} | ${cell(u.saves.signedInVsAnonymous, 'x')} |`,
+      '',
+      '| signed-in set() at concurrency 64, maxSessionsPerUser | saves/s | vs without the limit |',
+      '|---|---:|---:|',
+      `| below the limit (10; each user saved ~5 times) | ${cell(Math.round(u.saves.belowLimit), '/s')} | ${cell(u.saves.belowLimitVsSignedIn, 'x')} |`,
+      `| at the limit (2: every save beyond it destroys one session) | ${cell(Math.round(u.saves.atLimit), '/s')} | ${cell(u.saves.atLimitVsSignedIn, 'x')} |`,
     )
   }
   if (results.lazyTouchMemory) {

@@ -15,8 +15,20 @@ export interface UserIndexResult {
   /** Medians over the rounds: time taken, and the slowest GET another client saw meanwhile (target < 25 ms). */
   list: { ms: number; worstGetMs: number }
   revoke: { ms: number; worstGetMs: number }
-  /** set() of a signed-in session (with its index update) and of an anonymous one, ops/s at concurrency 64. */
-  saves: { signedIn: number; anonymous: number; signedInVsAnonymous: number }
+  /**
+   * set() at concurrency 64, ops/s: of a signed-in session (with its index update), of an anonymous one, and of a
+   * signed-in one under maxSessionsPerUser: below the limit (activity noted, nothing to enforce), and at it (every save
+   * beyond the limit destroys the user's least recently active session).
+   */
+  saves: {
+    signedIn: number
+    anonymous: number
+    signedInVsAnonymous: number
+    belowLimit: number
+    belowLimitVsSignedIn: number
+    atLimit: number
+    atLimitVsSignedIn: number
+  }
 }
 
 /** One user with very many sessions: listing and revoking them beside a probe's GETs; the signed-in save's cost. */
@@ -24,6 +36,10 @@ export async function benchUserIndex(server: Address): Promise<UserIndexResult> 
   const setup = await connect(server)
   const userOf = (session: unknown) => (session as { userId?: string }).userId
   const store = createRedisStore({ client: await connect(server), prefix: PREFIX, userId: userOf })
+  const limitedClient = await connect(server)
+  // A thousand users, each saved about five times a round: ten is never reached, two always is.
+  const below = createRedisStore({ client: limitedClient, prefix: 'limit10:', userId: userOf, maxSessionsPerUser: 10 })
+  const at = createRedisStore({ client: limitedClient, prefix: 'limit2:', userId: userOf, maxSessionsPerUser: 2 })
   const { sessions, rounds } = settings.userIndex
   const probe = await startProbe(server)
   const list: Array<{ ms: number; worstGetMs: number }> = []
@@ -60,6 +76,8 @@ export async function benchUserIndex(server: Address): Promise<UserIndexResult> 
       [
         { name: 'signedIn', round: () => timed(count, 64, (i) => store.set(`in${i}`, signedIn(i))) },
         { name: 'anonymous', round: () => timed(count, 64, (i) => store.set(`anon${i}`, sampleSession())) },
+        { name: 'belowLimit', round: () => timed(count, 64, (i) => below.set(`in${i}`, signedIn(i))) },
+        { name: 'atLimit', round: () => timed(count, 64, (i) => at.set(`in${i}`, signedIn(i))) },
       ],
       settings.rounds,
     ),
@@ -80,6 +98,10 @@ export async function benchUserIndex(server: Address): Promise<UserIndexResult> 
       signedIn: rates.signedIn ?? Number.NaN,
       anonymous: rates.anonymous ?? Number.NaN,
       signedInVsAnonymous: ratio(rates.signedIn ?? Number.NaN, rates.anonymous ?? 0),
+      belowLimit: rates.belowLimit ?? Number.NaN,
+      belowLimitVsSignedIn: ratio(rates.belowLimit ?? Number.NaN, rates.signedIn ?? 0),
+      atLimit: rates.atLimit ?? Number.NaN,
+      atLimitVsSignedIn: ratio(rates.atLimit ?? Number.NaN, rates.signedIn ?? 0),
     },
   }
   console.log('[bench] user index:', JSON.stringify(result))

@@ -7,8 +7,10 @@ const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6
 client.on('error', (error) => console.error('redis:', error.message))
 await client.connect()
 
-// The store files each session under its user; a session nobody has signed in to is not filed.
-const store = createRedisStore({ client, userId: (session: SessionData) => session.userId })
+// The store files each session under its user; a session nobody has signed in to is not filed. A user has at most
+// 5 sessions: signing in on a sixth device signs out the one used least recently.
+const store = createRedisStore({ client, userId: (session: SessionData) => session.userId, maxSessionsPerUser: 5 })
+store.on('sessionsEvicted', ({ userId, count }) => console.log(`signed ${userId} out of ${count} older device(s)`))
 
 const app = express()
 app.use(express.urlencoded({ extended: false }))
