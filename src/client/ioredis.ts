@@ -5,6 +5,7 @@ import { evalByDigest } from './lua-script.js'
 import { scanNode, shardAfterShard } from './scan-node.js'
 import { getManyBySlot, groupBySlot, onNode } from './slots.js'
 import type { ScanShard, SessionClient } from './types.js'
+import { withoutArguments } from './without-arguments.js'
 
 /** What the store uses of an ioredis (or iovalkey) client, standalone, sentinel-managed or cluster. */
 export interface IORedisClient extends ConnectionEvents {
@@ -98,8 +99,8 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
     const asNodeKey = (key: string) => (clientPrefix + key).slice(nodePrefix.length)
     const direct = onNode(
       {
-        mget: (group) => node.mget(...group.map(asNodeKey)),
-        unlink: (group) => node.unlink(...group.map(asNodeKey)),
+        mget: (group) => node.mget(...group.map(asNodeKey)).catch(withoutArguments),
+        unlink: (group) => node.unlink(...group.map(asNodeKey)).catch(withoutArguments),
       },
       routed,
       slotOf,
@@ -112,11 +113,14 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
 
   const routed = {
     getMany: (keys: readonly string[]) =>
-      client.isCluster ? getManyBySlot(keys, (group) => client.mget(...group), slotOf) : client.mget(...keys),
+      (client.isCluster ? getManyBySlot(keys, (group) => client.mget(...group), slotOf) : client.mget(...keys)).catch(
+        withoutArguments,
+      ),
     unlinkMany: (keys: readonly string[]) =>
-      client.isCluster
+      (client.isCluster
         ? Promise.all(groupBySlot(keys, slotOf).map((group) => client.unlink(...group)))
-        : client.unlink(...keys),
+        : client.unlink(...keys)
+      ).catch(withoutArguments),
   }
 
   const isReady = readiness(client)
@@ -124,11 +128,13 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
   return {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
     spansNodes: client.isCluster === true,
-    get: (key) => client.get(key),
+    get: (key) => client.get(key).catch(withoutArguments),
     set: (key, value, ttlSeconds) =>
-      ttlSeconds === undefined ? client.set(key, value) : client.set(key, value, 'EX', ttlSeconds),
-    expire: (key, ttlSeconds) => client.expire(key, ttlSeconds),
-    del: (key) => client.del(key),
+      (ttlSeconds === undefined ? client.set(key, value) : client.set(key, value, 'EX', ttlSeconds)).catch(
+        withoutArguments,
+      ),
+    expire: (key, ttlSeconds) => client.expire(key, ttlSeconds).catch(withoutArguments),
+    del: (key) => client.del(key).catch(withoutArguments),
     ...routed,
     scan: (match, count) => shardAfterShard(scanShards(match, count)),
     scanShards,
@@ -137,7 +143,7 @@ export function ioredisAdapter(client: IORedisClient): SessionClient {
         command === 'EVALSHA'
           ? client.evalsha(scriptOrSha, 1, key, ...args)
           : client.eval(scriptOrSha, 1, key, ...args),
-      ),
+      ).catch(withoutArguments),
     isReady,
     watchConnection: connectionWatch(client, IOREDIS_CONNECTION_EVENTS, isReady),
   }

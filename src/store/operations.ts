@@ -48,8 +48,9 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   const decodeLater = async (text: string, sid: string) => fromText(text, sid)
   const ignoresTouch = settings.disableTouch || settings.disableTTL
   const lazyTouch = touchMemory(ignoresTouch ? 0 : settings.touchAfter)
-  // Under disableTTL a touch moves no expiry, but maxSessionsPerUser still needs to know of the visit.
-  const touchesNothing = settings.disableTouch || (settings.disableTTL && settings.maxSessionsPerUser === undefined)
+  // A touch the store skips (disableTouch, disableTTL, lazy touch) is still a visit, which maxSessionsPerUser notes.
+  const notesVisits = settings.maxSessionsPerUser !== undefined
+  const touchesNothing = ignoresTouch && !notesVisits
   const snapshots = snapshotMemory()
   // From here on a "sid" is the id in the key (hashed-ids): the session id, or its hash under hashSessionIds.
   const storedIds = storedIdsFor(settings.hashSessionIds)
@@ -99,6 +100,7 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     read: async (text, sid) => readSession(text, sid),
     removeKeys: removePage,
     storedIdsOf: storedIds.of,
+    movedTo: storedIds.movedTo,
     removeIfUnchanged,
   })
 
@@ -218,7 +220,14 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     // A non-positive expiry deletes the key, as set() would.
     if (!isAlive(seconds)) return remove(given, (key) => client.expire(key, 0)).then(deleted)
     const sid = hashing ? await homes.settle(given, session, seconds, 'touch') : given
-    return sid === undefined ? 'stale' : extend(sid, session, seconds, 'touch')
+    if (sid === undefined) return 'stale'
+    return ignoresTouch ? visited(sid, session, seconds) : extend(sid, session, seconds, 'touch')
+  }
+
+  /** A touch that sends no EXPIRE: with maxSessionsPerUser the visit is noted all the same. */
+  async function visited(sid: string, session: SessionRecord, seconds: number): Promise<'skipped'> {
+    if (notesVisits) await users.visited(users.ownerOf(session), sid, expiryFor(seconds))
+    return 'skipped'
   }
 
   /**
@@ -235,13 +244,10 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     // Loaded from outdated text (an old secret or format): written anew instead, so that visits move it.
     const rewritten = snapshot?.outdated && (await rewroteOnVisit(sid, session, seconds, snapshot, operation))
     if (rewritten) return rewritten
-    // Without a TTL there is nothing to move: the key lives until it is destroyed. The visit is noted all the same.
-    if (settings.disableTTL) {
-      await users.visited(users.ownerOf(session), sid)
-      return 'skipped'
-    }
+    // Without a TTL there is nothing to move: the key lives until it is destroyed.
+    if (settings.disableTTL) return visited(sid, session, seconds)
     // The key (and the index entry, written with the same expiry) already lives almost as long as a touch would make it.
-    if (lazyTouch.canSkipTouch(sid, seconds)) return 'skipped'
+    if (lazyTouch.canSkipTouch(sid, seconds)) return visited(sid, session, seconds)
     // The index is re-scored too (and learns of sessions saved before it existed).
     const owner = users.ownerOf(session)
     const since = lazyTouch.now()

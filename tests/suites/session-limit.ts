@@ -1,8 +1,10 @@
 import type { Server } from 'node:http'
+import { inspect } from 'node:util'
 import type express from 'express'
 import request from 'supertest'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { hashedIdOf } from '../../src/features/hashed-ids/stored-ids.js'
 import { userIndexPrefixesFor } from '../../src/features/user-sessions/user-index.js'
 import { createRedisStore, type RedisSessionStore, type RedisStoreOptions } from '../../src/index.js'
 import type { ClientHandle } from '../helpers/clients.js'
@@ -57,6 +59,13 @@ interface Instance {
   handle: ClientHandle
   evicted: number[]
   failures: unknown[]
+  stale: string[]
+}
+
+/** A browser's cookie, which it may send to any instance: they share the secret and the prefix. */
+interface Browser {
+  sid: string
+  cookie: string
 }
 
 type Agent = ReturnType<typeof request.agent>
@@ -84,9 +93,10 @@ export function sessionLimitSuite(name: string, target: RedisTarget) {
   async function instanceOn(prefix: string, options: Omit<RedisStoreOptions, 'client'>): Promise<Instance> {
     const handle = await target.connect()
     const store = createRedisStore({ client: handle.client, prefix, userId: userOf, ...options })
-    const instance: Instance = { store, handle, evicted: [], failures: [], app: undefined as never }
+    const instance: Instance = { store, handle, evicted: [], failures: [], stale: [], app: undefined as never }
     store.on('sessionsEvicted', (details: { userId: string; count: number }) => instance.evicted.push(details.count))
     store.on('sessionLimitFailed', (error: unknown) => instance.failures.push(error))
+    store.on('staleSession', ({ operation }: { operation: string }) => instance.stale.push(operation))
     const server: Server = signInApp(store, gates).listen(0, '127.0.0.1')
     instance.app = await onLoopback(server)
     opened.push(instance)
@@ -112,6 +122,17 @@ export function sessionLimitSuite(name: string, target: RedisTarget) {
       ).body as { sid: string }
     ).sid
   const whoIs = async (agent: Agent) => ((await agent.get('/me').expect(200)).body as { user: string | null }).user
+  async function browserSignedIn(instance: Instance, user: string): Promise<Browser> {
+    const response = await request(instance.app.url).post('/login').query({ user }).expect(200)
+    const cookie = String(response.headers['set-cookie']?.[0] ?? '').split(';')[0] as string
+    return { sid: (response.body as { sid: string }).sid, cookie }
+  }
+  const whoIsOn = async (instance: Instance, browser: Browser) =>
+    (
+      (await request(instance.app.url).get('/me').set('Cookie', browser.cookie).expect(200)).body as {
+        user: string | null
+      }
+    ).user
   const evictedBy = (instances: Instance[]) =>
     instances.flatMap((instance) => instance.evicted).reduce((a, b) => a + b, 0)
 
@@ -201,6 +222,58 @@ export function sessionLimitSuite(name: string, target: RedisTarget) {
     assert.equal(stale, ['set'])
   })
 
+  for (const options of [{ touchAfter: 600 }, { disableTouch: true }] as const) {
+    test(`${JSON.stringify(options)}: a visit whose touch sends no EXPIRE still counts as activity`, async () => {
+      const [instance] = (await fleet(1, { maxSessionsPerUser: 2, ...options })).instances as [Instance]
+      const [laptop, phone, tablet] = [agentOn(instance), agentOn(instance), agentOn(instance)]
+      await signIn(laptop, 'ada')
+      await signIn(phone, 'ada')
+      // The laptop is used after the phone signed in; its touch is skipped (the key was just written, or never is).
+      assert.is(await whoIs(laptop), 'ada')
+      await signIn(tablet, 'ada')
+      assert.is(await whoIs(phone), null)
+      assert.is(await whoIs(laptop), 'ada')
+    })
+  }
+
+  for (const laptopUsedLast of [false, true]) {
+    test(`hashSessionIds 'migrate': a session moving to its hashed key counts once${laptopUsedLast ? ', used last' : ''}`, async () => {
+      const prefix = uniquePrefix('limit')
+      const before = await instanceOn(prefix, { maxSessionsPerUser: 2 })
+      const migrating = await instanceOn(prefix, { maxSessionsPerUser: 2, hashSessionIds: 'migrate' })
+      const laptop = await browserSignedIn(before, 'ada')
+      const phone = await browserSignedIn(before, 'ada')
+      // Used again where it does not move: the phone becomes the least recently active.
+      if (laptopUsedLast) assert.is(await whoIsOn(before, laptop), 'ada')
+      // The visit moves the laptop to its hashed key: for a moment both keys hold it, and the index lists both.
+      assert.is(await whoIsOn(migrating, laptop), 'ada')
+      assert.ok(await redis.exists(prefix + hashedIdOf(laptop.sid)), 'the laptop now lives on its hashed key')
+      assert.is(await whoIsOn(migrating, phone), 'ada')
+      assert.is(await whoIsOn(migrating, laptop), 'ada')
+      assert.equal([...before.evicted, ...migrating.evicted], [])
+      assert.equal([...before.stale, ...migrating.stale], [])
+    })
+  }
+
+  test('waiting for a lock a dead instance left takes a small part of the timeout: the save succeeds', async () => {
+    const { prefix, instances } = await fleet(1, { maxSessionsPerUser: 1, timeout: 400 })
+    const instance = instances[0] as Instance
+    await signIn(agentOn(instance), 'ada')
+    // What an instance that died while it enforced leaves: its lock, which expires on its own 2 s later.
+    const lockKey = `${userIndexPrefixesFor(prefix)[3]}ada`
+    await redis.set(lockKey, 'a dead instance')
+    await redis.pExpire(lockKey, 2000)
+    // Called as express-session calls it: over HTTP the response has gone by the time a save could fail.
+    const signedIn = { cookie: { originalMaxAge: DAY_MS, expires: new Date(Date.now() + DAY_MS) }, userId: 'ada' }
+    const saved = await instance.store.set('phone', signedIn as never).then(
+      () => 'saved',
+      (error: unknown) => String(error),
+    )
+    assert.is(saved, 'saved')
+    assert.ok(await redis.exists(`${prefix}phone`))
+    assert.equal(await instance.store.userSessions('ada'), ['phone'], 'enforced without the lock')
+  })
+
   test('sessions filed before the limit was set count as the oldest, in order of expiry', async () => {
     const prefix = uniquePrefix('limit')
     const before = await instanceOn(prefix, {})
@@ -231,11 +304,15 @@ export function sessionLimitSuite(name: string, target: RedisTarget) {
     const activityKey = `${userIndexPrefixesFor(prefix)[2]}ada`
     await redis.set(activityKey, 'not a sorted set')
     const [laptop, phone] = [agentOn(instance), agentOn(instance)]
-    await signIn(laptop, 'ada')
-    await signIn(phone, 'ada')
+    const sids = [await signIn(laptop, 'ada'), await signIn(phone, 'ada')]
     assert.is(await whoIs(phone), 'ada')
     assert.ok(instance.failures.length > 0)
     assert.ok(instance.failures.every((error) => error instanceof Error && /WRONGTYPE/.test(error.message)))
+    // A session id is a credential, and such errors get logged (ioredis puts the command's arguments on its errors).
+    for (const error of instance.failures) {
+      const told = inspect(error, { depth: 8 })
+      for (const sid of sids) assert.not.ok(told.includes(sid), `a session id in the error: ${told}`)
+    }
   })
 
   test('clear() removes the activity and lock keys with the sessions', async () => {

@@ -24,7 +24,11 @@ export interface LiveSession {
 export interface SessionLimitSettings {
   client: SessionClient
   max: number
+  /** The store's call timeout (0: none): waiting for the lock takes a small part of it at most. */
+  timeout: number
   events: SessionLimitEvents
+  /** The id a stored id's session is known by: its hashed id, for a session on its raw key that may be moving there. */
+  sessionIdOf(sid: string): string
   activityKeyOf(userId: string): string
   lockKeyOf(userId: string): string
   /** The user's sessions, each read now: phantoms (ids whose key is gone, or another user's now) are not among them. */
@@ -43,6 +47,8 @@ export interface Filed {
 const LOCK_MS = 2000
 /** How long an instance waits for the lock before it enforces without (the limit still holds; see enforce()). */
 const LOCK_WAIT_MS = 500
+/** Nor longer than this part of the call's timeout: the save is written already, and must not be reported failed. */
+const LOCK_WAIT_SHARE_OF_TIMEOUT = 1 / 4
 const LOCK_RETRY_MS = 5
 /** Listings an enforcement makes at most when a session it meant to destroy was saved meanwhile. */
 const ENFORCEMENT_ATTEMPTS = 3
@@ -57,6 +63,8 @@ const ACTIVITY_SLACK = 100
 export function sessionLimitFor(settings: SessionLimitSettings) {
   const { client, max, events } = settings
   const activityBound = String(max + ACTIVITY_SLACK)
+  const lockWaitMs =
+    settings.timeout > 0 ? Math.min(LOCK_WAIT_MS, settings.timeout * LOCK_WAIT_SHARE_OF_TIMEOUT) : LOCK_WAIT_MS
 
   const noteActivity = (owner: string, sid: string, lifetime: string) =>
     client.evalOnKey(NOTE_ACTIVITY, settings.activityKeyOf(owner), [sid, lifetime, activityBound])
@@ -75,13 +83,13 @@ export function sessionLimitFor(settings: SessionLimitSettings) {
     const noted = noteActivity(owner, sid, lifetime).catch(events.sessionLimitFailed)
     const filing = client.spansNodes ? noted.then(file) : file()
     const [{ score, count }] = await Promise.all([filing, noted])
-    if (count > max) await enforce(owner).catch(events.sessionLimitFailed)
+    if (count > max) await enforce(owner, sid).catch(events.sessionLimitFailed)
     return score
   }
 
-  /** A visit that moves no expiry (disableTTL): only its activity is noted. */
-  async function visited(owner: string, sid: string): Promise<void> {
-    await noteActivity(owner, sid, 'forever').catch(events.sessionLimitFailed)
+  /** A visit that sends no EXPIRE (lazy touch, disableTouch, disableTTL): only its activity is noted. */
+  async function visited(owner: string, sid: string, lifetime: string): Promise<void> {
+    await noteActivity(owner, sid, lifetime).catch(events.sessionLimitFailed)
   }
 
   /**
@@ -89,15 +97,15 @@ export function sessionLimitFor(settings: SessionLimitSettings) {
    * sees what the one before it destroyed. Without the lock (its holder is slow or gone) the limit still holds: every
    * filing is followed by an enforcement that reads the index after it, so the last one to read sees every session.
    */
-  async function enforce(userId: string): Promise<void> {
+  async function enforce(userId: string, savedSid: string): Promise<void> {
     const lock = await lockOf(userId)
     let evicted = 0
     try {
       for (let attempt = 0; attempt < ENFORCEMENT_ATTEMPTS; attempt++) {
-        const live = await settings.liveSessionsOf(userId)
-        if (live.length <= max) break
-        const doomed = (await leastRecentlyActive(userId, live)).slice(0, live.length - max)
-        const destroyed = await Promise.all(doomed.map((session) => settings.evict(userId, session)))
+        const sessions = oneEach(await settings.liveSessionsOf(userId))
+        if (sessions.length <= max) break
+        const ordered = await leastRecentlyActive(userId, sessions, settings.sessionIdOf(savedSid))
+        const destroyed = await Promise.all(ordered.slice(0, sessions.length - max).map((keys) => evict(userId, keys)))
         evicted += destroyed.filter(Boolean).length
         // A session saved since it was read stays: the next listing judges it again.
         if (destroyed.every(Boolean)) break
@@ -108,13 +116,55 @@ export function sessionLimitFor(settings: SessionLimitSettings) {
     if (evicted > 0) events.sessionsEvicted({ userId, count: evicted })
   }
 
-  // Those with no activity noted (filed before the limit was set, or by an earlier version) first, by expiry.
-  async function leastRecentlyActive(userId: string, live: LiveSession[]): Promise<LiveSession[]> {
-    const activity = await activityOf(userId, live)
-    const order = (session: LiveSession) => [activity.get(session.sid) ?? -1, Number(session.score ?? -1)] as const
-    return [...live].sort((a, b) => {
-      const [activityA, scoreA] = order(a)
-      const [activityB, scoreB] = order(b)
+  /**
+   * The live sessions, each once: one moving to its hashed key (hashed-ids 'migrate') is under both ids for a moment,
+   * and the index lists both. Each session's keys, raw before hashed (as destroy() removes them).
+   */
+  function oneEach(live: LiveSession[]): LiveSession[][] {
+    const bySession = new Map<string, LiveSession[]>()
+    for (const key of live) {
+      const id = settings.sessionIdOf(key.sid)
+      const keys = bySession.get(id)
+      if (!keys) bySession.set(id, [key])
+      else if (key.sid === id) keys.push(key)
+      else keys.unshift(key)
+    }
+    return [...bySession.values()]
+  }
+
+  // A session being destroyed for the limit is destroyed under each of its ids; whether any was still as read.
+  async function evict(userId: string, keys: LiveSession[]): Promise<boolean> {
+    let destroyed = false
+    for (const key of keys) if (await settings.evict(userId, key)) destroyed = true
+    return destroyed
+  }
+
+  /**
+   * Least recently active first. The session being saved is the most recent, whatever its activity entry says (the
+   * note may have failed, or still be on its way after a script-cache miss). Those with none noted (filed before the
+   * limit was set, or by an earlier version) come first, in order of expiry.
+   */
+  async function leastRecentlyActive(
+    userId: string,
+    sessions: LiveSession[][],
+    savedId: string,
+  ): Promise<LiveSession[][]> {
+    const activity = await activityOf(
+      userId,
+      sessions.flatMap((keys) => keys),
+    )
+    const order = (keys: LiveSession[]) => {
+      if (keys.some((key) => settings.sessionIdOf(key.sid) === savedId)) return [Infinity, Infinity] as const
+      const latest = (values: number[]) => Math.max(-1, ...values)
+      return [
+        latest(keys.map((key) => activity.get(key.sid) ?? -1)),
+        latest(keys.map((key) => Number(key.score ?? -1))),
+      ] as const
+    }
+    const orders = new Map(sessions.map((keys) => [keys, order(keys)]))
+    return [...sessions].sort((a, b) => {
+      const [activityA, scoreA] = orders.get(a) as readonly [number, number]
+      const [activityB, scoreB] = orders.get(b) as readonly [number, number]
       return activityA - activityB || scoreA - scoreB
     })
   }
@@ -137,7 +187,7 @@ export function sessionLimitFor(settings: SessionLimitSettings) {
   async function lockOf(userId: string) {
     const key = settings.lockKeyOf(userId)
     const token = randomUUID()
-    const giveUp = Date.now() + LOCK_WAIT_MS
+    const giveUp = Date.now() + lockWaitMs
     for (;;) {
       if (String(await client.evalOnKey(TAKE_LOCK, key, [token, String(LOCK_MS)])) === 'OK') {
         return { release: () => client.evalOnKey(RELEASE_LOCK, key, [token]).catch(() => {}) }

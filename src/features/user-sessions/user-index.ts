@@ -80,6 +80,8 @@ export interface UserIndexSettings {
   userId: UserIdOption | undefined
   /** Sessions a user may have at once; the least recently active beyond it are destroyed. Undefined: no limit. */
   maxSessionsPerUser: number | undefined
+  /** The store's call timeout, in milliseconds (0: none). */
+  timeout: number
   events: SessionLimitEvents
   /** The stored text as a session, or null when it does not decode (reported as a corrupt session, never deleted). */
   read(text: string, sid: string): Promise<SessionRecord | null>
@@ -87,6 +89,8 @@ export interface UserIndexSettings {
   removeKeys(keys: readonly string[]): Promise<unknown>
   /** The ids in the keys a session id's session may be under (hashed-ids): what the index holds. */
   storedIdsOf(sid: string): readonly string[]
+  /** The hashed id a session on a raw stored id may be moving to (hashed-ids 'read' and 'migrate'). */
+  movedTo(sid: string): string | undefined
   /** Deletes the key if it still holds the text that was read from it; whether it did. */
   removeIfUnchanged(key: string, text: string): Promise<boolean>
 }
@@ -112,7 +116,9 @@ export function userIndexFor(settings: UserIndexSettings) {
       : sessionLimitFor({
           client,
           max: settings.maxSessionsPerUser,
+          timeout: settings.timeout,
           events: settings.events,
+          sessionIdOf: (sid) => settings.movedTo(sid) ?? sid,
           activityKeyOf,
           lockKeyOf,
           liveSessionsOf,
@@ -144,14 +150,14 @@ export function userIndexFor(settings: UserIndexSettings) {
    */
   function record(owner: string | undefined, sid: string, seconds: number | undefined): Promise<string> | undefined {
     if (owner === undefined) return undefined
-    const lifetime = seconds === undefined ? 'forever' : String(seconds * 1000)
+    const lifetime = lifetimeOf(seconds)
     const file = () => client.evalOnKey(RECORD_SESSION, indexKeyOf(owner), [sid, lifetime]).then(filedOf)
     return limit ? limit.filedWithActivity(owner, sid, lifetime, file) : file().then((filed) => filed.score)
   }
 
-  /** A visit to a signed-in session that moves no expiry (disableTTL): its activity, for maxSessionsPerUser. */
-  async function visited(owner: string | undefined, sid: string): Promise<void> {
-    if (owner !== undefined) await limit?.visited(owner, sid)
+  /** A visit to a signed-in session that sends no EXPIRE: its activity, for maxSessionsPerUser. */
+  async function visited(owner: string | undefined, sid: string, seconds: number | undefined): Promise<void> {
+    if (owner !== undefined) await limit?.visited(owner, sid, lifetimeOf(seconds))
   }
 
   /**
@@ -380,6 +386,8 @@ export function userIndexFor(settings: UserIndexSettings) {
 }
 
 type KeyOf = (id: string) => string
+
+const lifetimeOf = (seconds: number | undefined) => (seconds === undefined ? 'forever' : String(seconds * 1000))
 
 type Verdict = 'theirs' | 'gone' | 'unknown'
 
