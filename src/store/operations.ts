@@ -377,17 +377,16 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     for await (const page of eachPage(readPage)) yield* page
   }
 
-  // SCAN may report a key twice (while Redis rehashes): the ids seen are kept, which all() holds anyway.
+  // SCAN may report a key twice (while Redis rehashes): the keys seen are kept, which all() holds anyway. They are
+  // sifted as each page is listed, while the page before is still being read, and a key listed again is not read.
   async function all(): Promise<SessionWithId[]> {
     const seen = new Set<string>()
     const found: SessionWithId[] = []
-    for await (const page of eachPage(readPage)) {
-      for (const session of page) {
-        if (seen.has(session.id)) continue
-        seen.add(session.id)
-        found.push(session)
-      }
+    const readUnseen = (keys: string[], shard: ScanShard): Promise<SessionWithId[]> => {
+      const unseen = keys.filter((key) => !seen.has(key) && Boolean(seen.add(key)))
+      return unseen.length > 0 ? readPage(unseen, shard) : Promise.resolve([])
     }
+    for await (const page of eachPage(readUnseen)) for (const session of page) found.push(session)
     return found
   }
 
