@@ -69,6 +69,28 @@ json('decode refuses any JSON value that is not an object with a cookie object',
   )
 })
 
+json('decode reads a cookie.expires text as a date exactly when Date.parse does', async () => {
+  const field = (most: number, width = 2) =>
+    fc.integer({ min: 0, max: most }).map((n) => String(n).padStart(width, '0'))
+  // toISOString's shape with each field up to one past its range (a month 13, a day 00, an hour 24, a minute 60),
+  // real dates, and any text at all.
+  const isoShaped = fc
+    .tuple(field(9999, 4), field(13), field(32), field(24), field(60), field(60), field(999, 3))
+    .map(([y, mo, d, h, mi, s, ms]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`)
+  const realDate = fc.date({ noInvalidDate: true }).map((date) => date.toISOString())
+  const expires = fc.oneof(isoShaped, realDate, fc.string())
+  await fc.assert(
+    fc.asyncProperty(expires, async (text) => {
+      const read = await fromJson(JSON.stringify({ cookie: { expires: text } }), 'sid').then(
+        () => true,
+        () => false,
+      )
+      assert.is(read, !Number.isNaN(Date.parse(text)), text)
+    }),
+    { numRuns: 2000 },
+  )
+})
+
 json.run()
 
 const encrypted = suite('encode and decode with the encrypted serializer, for any input')

@@ -9,9 +9,12 @@ export async function* scanNode(step: ScanStep): AsyncIterable<string[]> {
   do {
     const [next, keys] = await step(cursor)
     cursor = String(next)
-    if (keys.length > 0) yield keys.map(keyText)
+    // Most clients answer with text: the page is then handed on as it came, not copied (all() walks every page).
+    if (keys.length > 0) yield keys.every(isText) ? (keys as string[]) : keys.map(keyText)
   } while (cursor !== '0')
 }
+
+const isText = (key: string | Buffer): key is string => typeof key === 'string'
 
 // A key compared, de-duplicated, sliced into a session id and shown to the application must be text, as in every other reply.
 const keyText = (key: string | Buffer): string => (typeof key === 'string' ? key : key.toString())

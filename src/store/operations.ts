@@ -361,12 +361,15 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
   async function readPage(keys: readonly string[], shard: ScanShard): Promise<SessionWithId[]> {
     const texts = await shard.getMany(keys)
     const found: SessionWithId[] = []
+    // One report for the page, not an object per session (all() reads every session): the serializer tells it
+    // while it parses, and each session is parsed, and awaited, before the next one starts.
+    const report = { outdated: false }
     for (let i = 0; i < keys.length; i++) {
       const text = texts[i]
       // A key that expired or was deleted between SCAN and the read is simply gone.
       if (!text) continue
       const sid = sidOf(keys[i] as string)
-      const report = { outdated: false }
+      report.outdated = false
       let session = readSession(text, sid, report)
       if (session instanceof Promise) session = await session
       // The decoded object is the store's own (fresh from the serializer), so it takes its id in place:
@@ -375,7 +378,8 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
       const withId = session as SessionWithId
       withId.id = sid
       // Written back (an admin script), it must not revive a session destroyed since it was read.
-      snapshots.remember(withId, report.outdated ? loadedFrom(sid, text, true) : { sid })
+      if (report.outdated) snapshots.remember(withId, loadedFrom(sid, text, true))
+      else snapshots.sighted(withId, sid)
       found.push(withId)
     }
     return found
@@ -387,17 +391,16 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     for await (const page of eachPage(readPage)) yield* page
   }
 
-  // SCAN may report a key twice (while Redis rehashes): the ids seen are kept, which all() holds anyway.
+  // SCAN may report a key twice (while Redis rehashes): the keys seen are kept, which all() holds anyway. They are
+  // sifted as each page is listed, while the page before is still being read, and a key listed again is not read.
   async function all(): Promise<SessionWithId[]> {
     const seen = new Set<string>()
     const found: SessionWithId[] = []
-    for await (const page of eachPage(readPage)) {
-      for (const session of page) {
-        if (seen.has(session.id)) continue
-        seen.add(session.id)
-        found.push(session)
-      }
+    const readUnseen = (keys: string[], shard: ScanShard): Promise<SessionWithId[]> => {
+      const unseen = keys.filter((key) => !seen.has(key) && Boolean(seen.add(key)))
+      return unseen.length > 0 ? readPage(unseen, shard) : Promise.resolve([])
     }
+    for await (const page of eachPage(readUnseen)) for (const session of page) found.push(session)
     return found
   }
 
