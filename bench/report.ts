@@ -136,8 +136,8 @@ export function markdownTables(results: Results): string {
       '',
       '| signed-in set() at concurrency 64, maxSessionsPerUser | saves/s | vs without the limit |',
       '|---|---:|---:|',
-      `| below the limit (10; each user saved ~5 times) | ${cell(Math.round(u.saves.belowLimit), '/s')} | ${cell(u.saves.belowLimitVsSignedIn, 'x')} |`,
-      `| at the limit (2: every save beyond it destroys one session) | ${cell(Math.round(u.saves.atLimit), '/s')} | ${cell(u.saves.atLimitVsSignedIn, 'x')} |`,
+      `| below the limit (10; five sessions a user) | ${cell(Math.round(u.saves.belowLimit), '/s')} | ${cell(u.saves.belowLimitVsSignedIn, 'x')} |`,
+      `| at the limit (2; five sessions a user: three of five saves destroy one) | ${cell(Math.round(u.saves.atLimit), '/s')} | ${cell(u.saves.atLimitVsSignedIn, 'x')} |`,
     )
   }
   if (results.lazyTouchMemory) {
