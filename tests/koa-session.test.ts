@@ -182,6 +182,20 @@ test('lists and destroys a Koa user’s sessions, but for the one kept', async (
   assert.equal(await store.koa.userSessions('grace'), [other.key])
 })
 
+test('maxSessionsPerUser signs a Koa user out of the least recently active session', async () => {
+  const userId = (session: unknown) => (session as Fields).userId as string | undefined
+  const { url, store } = await startKoa({ userId, maxSessionsPerUser: 2 })
+  const [laptop, phone, tablet] = [koaBrowser(), koaBrowser(), koaBrowser()]
+  await laptop.send(`${url}/sign-in/ada`)
+  await phone.send(`${url}/sign-in/ada`)
+  // The laptop is used again (koa-session saves what changed): the phone is now the least recently active.
+  await laptop.send(`${url}/change?set=a=1`)
+  await tablet.send(`${url}/sign-in/ada`)
+  assert.equal((await phone.send(`${url}/session`)).body, {})
+  assert.equal((await laptop.send(`${url}/session`)).body, { userId: 'ada', a: '1' })
+  assert.equal((await store.koa.userSessions('ada')).sort(), [laptop.key, tablet.key].sort())
+})
+
 test('encrypts Koa sessions with createEncryptedSerializer', async () => {
   const serializer = createEncryptedSerializer({ secrets: ['a koa test secret of some length'] })
   const { url, prefix } = await startKoa({ serializer })
