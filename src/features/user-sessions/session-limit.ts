@@ -72,7 +72,9 @@ export function sessionLimitFor(settings: SessionLimitSettings) {
   /**
    * `file()` (the index update) after the activity is noted, then the limit enforced if the index is over it; resolves
    * to the score filed. The activity goes first so that nobody sees the index entry without it (it would count as the
-   * oldest): one server runs the two in the order sent, a cluster's two nodes only one after the other.
+   * oldest): one server runs the two in the order sent, a cluster's two nodes only one after the other. Should the
+   * server not have the activity script cached, its EVAL follows the index update by under a round trip; another
+   * instance's enforcement reads activity two round trips after it lists the index, so it finds the note there.
    */
   async function filedWithActivity(
     owner: string,
