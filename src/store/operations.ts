@@ -217,11 +217,21 @@ export function sessionOperations(settings: StoreSettings, events: StoreEvents) 
     requireSession(session)
     if (touchesNothing) return 'skipped'
     const seconds = secondsToLive(session)
+    // Under disableTouch or disableTTL a touch writes nothing, as without maxSessionsPerUser: no move to the hashed key
+    // (it would give the session a new expiry), no delete; the visit is only noted.
+    if (ignoresTouch) return isAlive(seconds) ? visited(visitedAs(given, session), session, seconds) : 'skipped'
     // A non-positive expiry deletes the key, as set() would.
     if (!isAlive(seconds)) return remove(given, (key) => client.expire(key, 0)).then(deleted)
     const sid = hashing ? await homes.settle(given, session, seconds, 'touch') : given
     if (sid === undefined) return 'stale'
-    return ignoresTouch ? visited(sid, session, seconds) : extend(sid, session, seconds, 'touch')
+    return extend(sid, session, seconds, 'touch')
+  }
+
+  /** The stored id a visit is noted under, moving nothing: the one the session was read under, else a new one's. */
+  function visitedAs(given: string, session: SessionRecord): string {
+    if (!hashing) return given
+    const readAs = snapshots.of(session)?.sid
+    return readAs !== undefined && storedIds.of(given).includes(readAs) ? readAs : storedIds.forNew(given)
   }
 
   /** A touch that sends no EXPIRE: with maxSessionsPerUser the visit is noted all the same; without, nothing waits. */

@@ -244,6 +244,31 @@ export function sessionLimitSuite(name: string, target: RedisTarget) {
     })
   }
 
+  for (const limit of [{}, { maxSessionsPerUser: 2 }]) {
+    const named = JSON.stringify(limit)
+    test(`${named} disableTouch, hashSessionIds 'migrate': a touch moves no expiry, not by moving the session either`, async () => {
+      const prefix = uniquePrefix('limit')
+      const before = await instanceOn(prefix, { ...limit, disableTouch: true })
+      const migrating = await instanceOn(prefix, { ...limit, disableTouch: true, hashSessionIds: 'migrate' })
+      const laptop = await browserSignedIn(before, 'ada')
+      // Saved a while ago: a minute left of its lifetime, which disableTouch keeps fixed however active its user.
+      await redis.pExpire(prefix + laptop.sid, 60_000)
+      assert.is(await whoIsOn(migrating, laptop), 'ada')
+      const left = Math.max(await redis.pTTL(prefix + laptop.sid), await redis.pTTL(prefix + hashedIdOf(laptop.sid)))
+      assert.ok(left <= 60_000, `the visit gave the session ${left} ms to live`)
+    })
+
+    test(`${named} disableTouch: a touch of a session whose cookie has expired deletes nothing`, async () => {
+      const { prefix, instances } = await fleet(1, { ...limit, disableTouch: true })
+      const instance = instances[0] as Instance
+      const signedIn = { cookie: { originalMaxAge: DAY_MS, expires: new Date(Date.now() + DAY_MS) }, userId: 'ada' }
+      await instance.store.set('phone', signedIn as never)
+      const lapsed = { cookie: { originalMaxAge: DAY_MS, expires: new Date(Date.now() - 1000) }, userId: 'ada' }
+      await instance.store.touch('phone', lapsed as never)
+      assert.ok(await redis.exists(`${prefix}phone`), 'disableTouch: touch() does nothing')
+    })
+  }
+
   test('waiting for a lock a dead instance left takes a small part of the timeout: the save succeeds', async () => {
     const { prefix, instances } = await fleet(1, { maxSessionsPerUser: 1, timeout: 400 })
     const instance = instances[0] as Instance
