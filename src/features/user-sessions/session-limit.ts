@@ -107,10 +107,10 @@ export function sessionLimitFor(settings: SessionLimitSettings) {
         const sessions = oneEach(await settings.liveSessionsOf(userId))
         if (sessions.length <= max) break
         const ordered = await leastRecentlyActive(userId, sessions, settings.sessionIdOf(savedSid))
-        const destroyed = await Promise.all(ordered.slice(0, sessions.length - max).map((keys) => evict(userId, keys)))
-        evicted += destroyed.filter(Boolean).length
-        // A session saved since it was read stays: the next listing judges it again.
-        if (destroyed.every(Boolean)) break
+        const outcomes = await Promise.all(ordered.slice(0, sessions.length - max).map((keys) => evict(userId, keys)))
+        evicted += outcomes.filter((outcome) => outcome !== 'kept').length
+        // A session (or one of its keys) saved since it was read stays: the next listing judges it again.
+        if (outcomes.every((outcome) => outcome === 'destroyed')) break
       }
     } finally {
       await lock?.release()
@@ -134,11 +134,15 @@ export function sessionLimitFor(settings: SessionLimitSettings) {
     return [...bySession.values()]
   }
 
-  // A session being destroyed for the limit is destroyed under each of its ids; whether any was still as read.
-  async function evict(userId: string, keys: LiveSession[]): Promise<boolean> {
-    let destroyed = false
-    for (const key of keys) if (await settings.evict(userId, key)) destroyed = true
-    return destroyed
+  /**
+   * A session being destroyed for the limit is destroyed under each of its ids: 'destroyed' when every key still held
+   * what was read, 'partly' when some did, 'kept' when none did.
+   */
+  async function evict(userId: string, keys: LiveSession[]): Promise<'destroyed' | 'partly' | 'kept'> {
+    let destroyed = 0
+    for (const key of keys) if (await settings.evict(userId, key)) destroyed++
+    if (destroyed === keys.length) return 'destroyed'
+    return destroyed > 0 ? 'partly' : 'kept'
   }
 
   /**
