@@ -44,5 +44,5 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
-/** ARGV: ids of sessions destroyed (at least one, at most FORGET_BATCH). Takes them out. */
+/** ARGV: ids of sessions destroyed (at least one, at most FORGET_BATCH: see inBatches). Takes them out. */
 export const FORGET_ACTIVITY = luaScript(`return redis.call('ZREM', KEYS[1], unpack(ARGV))`)

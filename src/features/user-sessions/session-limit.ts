@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { SessionClient } from '../../client/types.js'
 import { ACTIVITY_OF, FORGET_ACTIVITY, NOTE_ACTIVITY, RELEASE_LOCK, TAKE_LOCK } from './session-limit-scripts.js'
-import { FORGET_BATCH } from './user-index-scripts.js'
+import { inBatches } from './user-index-scripts.js'
 
 /** What the limit tells the store's listeners; the user id, never a session id. */
 export interface SessionLimitEvents {
@@ -159,26 +159,24 @@ export function sessionLimitFor(settings: SessionLimitSettings) {
       userId,
       sessions.flatMap((keys) => keys),
     )
-    const order = (keys: LiveSession[]) => {
-      if (keys.some((key) => settings.sessionIdOf(key.sid) === savedId)) return [Infinity, Infinity] as const
-      const latest = (values: number[]) => Math.max(-1, ...values)
-      return [
-        latest(keys.map((key) => activity.get(key.sid) ?? -1)),
-        latest(keys.map((key) => Number(key.score ?? -1))),
-      ] as const
-    }
-    const orders = new Map(sessions.map((keys) => [keys, order(keys)]))
-    return [...sessions].sort((a, b) => {
-      const [activityA, scoreA] = orders.get(a) as readonly [number, number]
-      const [activityB, scoreB] = orders.get(b) as readonly [number, number]
-      return activityA - activityB || scoreA - scoreB
-    })
+    const latest = (values: number[]) => Math.max(-1, ...values)
+    const ranked = sessions.map((keys) =>
+      keys.some((key) => settings.sessionIdOf(key.sid) === savedId)
+        ? { keys, activity: Infinity, score: Infinity }
+        : {
+            keys,
+            activity: latest(keys.map((key) => activity.get(key.sid) ?? -1)),
+            score: latest(keys.map((key) => Number(key.score ?? -1))),
+          },
+    )
+    ranked.sort((a, b) => a.activity - b.activity || a.score - b.score)
+    return ranked.map((session) => session.keys)
   }
 
   async function activityOf(userId: string, live: LiveSession[]): Promise<Map<string, number>> {
     const activity = new Map<string, number>()
-    for (let start = 0; start < live.length; start += FORGET_BATCH) {
-      const sids = live.slice(start, start + FORGET_BATCH).map((session) => session.sid)
+    for (const batch of inBatches(live)) {
+      const sids = batch.map((session) => session.sid)
       const scores = await client.evalOnKey(ACTIVITY_OF, settings.activityKeyOf(userId), sids)
       if (!Array.isArray(scores)) continue
       for (const [i, sid] of sids.entries()) {
@@ -203,10 +201,9 @@ export function sessionLimitFor(settings: SessionLimitSettings) {
     }
   }
 
-  /** Takes destroyed sessions out of the user's activity; nothing is left to do should it fail. */
+  /** Takes destroyed sessions out of the user's activity; should it fail, the set's bound drops them in time. */
   async function forgetActivity(userId: string, sids: readonly string[]): Promise<void> {
-    for (let start = 0; start < sids.length; start += FORGET_BATCH) {
-      const batch = sids.slice(start, start + FORGET_BATCH)
+    for (const batch of inBatches(sids)) {
       await client.evalOnKey(FORGET_ACTIVITY, settings.activityKeyOf(userId), batch).catch(() => {})
     }
   }

@@ -74,3 +74,8 @@ export const FORGET_SESSION = luaScript(`return redis.call('ZREM', KEYS[1], ARGV
 
 /** Lua's unpack() is bounded by the C stack; removals are sent in batches well below it (pairs: two per id). */
 export const FORGET_BATCH = 1000
+
+/** The items in runs of at most FORGET_BATCH, one script call each. */
+export function* inBatches<T>(items: readonly T[]): Iterable<T[]> {
+  for (let start = 0; start < items.length; start += FORGET_BATCH) yield items.slice(start, start + FORGET_BATCH)
+}

@@ -6,9 +6,9 @@ import type { Callback, SessionRecord } from '../../helpers/session.js'
 import { type Filed, type LiveSession, type SessionLimitEvents, sessionLimitFor } from './session-limit.js'
 import {
   DELETE_RETURNING,
-  FORGET_BATCH,
   FORGET_SESSION,
   FORGET_UNCHANGED,
+  inBatches,
   LIST_PAGE,
   RECORD_SESSION,
 } from './user-index-scripts.js'
@@ -172,8 +172,8 @@ export function userIndexFor(settings: UserIndexSettings) {
   /** Takes the session out of its user's index, whatever its score: it now lives under another id (hashed-ids). */
   async function forget(owner: string | undefined, sid: string): Promise<void> {
     if (owner === undefined) return
-    await client.evalOnKey(FORGET_SESSION, indexKeyOf(owner), [sid])
-    await limit?.forgetActivity(owner, [sid])
+    // Two keys of two slots: side by side, one round trip.
+    await Promise.all([client.evalOnKey(FORGET_SESSION, indexKeyOf(owner), [sid]), limit?.forgetActivity(owner, [sid])])
   }
 
   /**
@@ -318,11 +318,13 @@ export function userIndexFor(settings: UserIndexSettings) {
       const destroyed = doomed.filter((_, i) => failures.passed(removed[i] as Outcome<unknown>))
       destroyedCount += destroyed.length
       // A failure here leaves entries whose sessions are gone: the next listing prunes them.
-      await forgetUnchanged(indexKeyOf(userId), [...destroyed, ...gone]).catch(() => {})
-      await limit?.forgetActivity(
-        userId,
-        destroyed.map((entry) => entry.sid),
-      )
+      await Promise.all([
+        forgetUnchanged(indexKeyOf(userId), [...destroyed, ...gone]).catch(() => {}),
+        limit?.forgetActivity(
+          userId,
+          destroyed.map((entry) => entry.sid),
+        ),
+      ])
     }
     if (failures.count > 0) throw new RevokeIncompleteError(destroyedCount, failures.count, failures.first)
     return destroyedCount
@@ -367,9 +369,12 @@ export function userIndexFor(settings: UserIndexSettings) {
   // current index is pruned: an earlier version's key may hold another store's entries.
   async function forgetUnchanged(indexKey: string, entries: readonly Listed[]): Promise<void> {
     const current = entries.filter((entry): entry is IndexEntry => entry.score !== undefined)
-    for (let start = 0; start < current.length; start += FORGET_BATCH) {
-      const pairs = current.slice(start, start + FORGET_BATCH).flatMap((entry) => [entry.sid, entry.score])
-      await client.evalOnKey(FORGET_UNCHANGED, indexKey, pairs)
+    for (const batch of inBatches(current)) {
+      await client.evalOnKey(
+        FORGET_UNCHANGED,
+        indexKey,
+        batch.flatMap((entry) => [entry.sid, entry.score]),
+      )
     }
   }
 
